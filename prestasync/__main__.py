@@ -1,0 +1,3 @@
+from prestasync.cli import main
+
+main()

@@ -1,0 +1,205 @@
+"""`import`, `export`, `sync`, `jobs …` and `cleanup`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from prestasync import jobs, shops
+from prestasync.cli.common import cells, control, runtime
+from prestasync.models import Job
+from prestasync.progress import JobStatus, JobType
+from prestasync.runtime import Runtime
+
+jobs_app = typer.Typer(no_args_is_help=True, help="Inspect and control jobs.")
+out = Console(highlight=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False)
+VERBS = {"import": "Importing", "export": "Exporting", "sync": "Syncing"}
+POLL_S = 0.25
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)
+    app.command("export")(export)
+    app.command("sync")(sync)
+    app.command("cleanup")(cleanup)
+    app.add_typer(jobs_app, name="jobs")
+
+
+def _start(type: JobType, shop: str, params: dict[str, object], wait: bool) -> None:
+    rt = runtime()
+    with rt.session() as session:
+        shop_id = shops.find_shop(session, shop).id
+    (job,) = control(rt).start(type, [shop_id], params)
+    if not wait:
+        out.print(
+            f"job {job.id} queued: {type.value} with shop {job.shop_name!r} (watch: prestasync jobs watch {job.id})"
+        )
+        return
+    final = _watch(rt, [job.id])[0]
+    out.print(f"job {final.id} {final.status}: {final.processed}/{final.total} processed, {final.failed} failed")
+    if final.error_message:
+        err.print(f"job {final.id}: {final.error_message}")
+    raise typer.Exit(0 if final.status == JobStatus.COMPLETED else 1)
+
+
+def import_(
+    shop: str = typer.Option(..., help="The shop's name."),
+    since: str = typer.Option("", help="Only products changed since this ISO date/time (UTC)."),
+    wait: bool = typer.Option(False, help="Block until the job ends; exit 1 unless it completed."),
+) -> None:
+    """Import a shop's products into the catalogue."""
+    _start(JobType.IMPORT, shop, {"since": since} if since else {}, wait)
+
+
+def export(
+    shop: str = typer.Option(..., help="The shop's name."),
+    sku: list[str] = typer.Option([], help="Export only these SKUs (repeatable); all when omitted."),
+    wait: bool = typer.Option(False, help="Block until the job ends; exit 1 unless it completed."),
+) -> None:
+    """Push catalogue products to a shop."""
+    _start(JobType.EXPORT, shop, {"skus": sku} if sku else {}, wait)
+
+
+def sync(
+    shop: str = typer.Option(..., help="The shop's name."),
+    wait: bool = typer.Option(False, help="Block until the job ends; exit 1 unless it completed."),
+) -> None:
+    """Push the products changed since the last successful sync with the shop."""
+    _start(JobType.SYNC, shop, {}, wait)
+
+
+def cleanup(days: int = typer.Option(7, min=0, help="Delete finished jobs older than this.")) -> None:
+    """Delete finished jobs (and their item rows) older than DAYS days."""
+    rt = runtime()
+    out.print(f"deleted {jobs.cleanup(rt.engine, days)} finished jobs older than {days} days")
+
+
+@jobs_app.command("list")
+def list_(
+    status: str = typer.Option("", help="pending|running|cancelling|completed|failed|cancelled|active|finished"),
+    shop: str = typer.Option("", help="Only this shop's jobs."),
+    limit: int = typer.Option(20, min=1, max=1000),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Jobs, newest first."""
+    if status and status not in {s.value for s in JobStatus} | {"active", "finished"}:
+        raise ValueError(f"unknown status {status!r}")
+    rt = runtime()
+    with rt.session() as session:
+        shop_id = shops.find_shop(session, shop).id if shop else None
+        rows = [jobs.to_dict(j) for j in jobs.list_jobs(session, jobs.JobFilter(status or None, shop_id, limit=limit))]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "type", "shop", "status", "progress", "failed", "created")
+    for r in rows:
+        progress = f"{r['processed']}/{r['total']} ({r['percent']}%)"
+        table.add_row(*cells(r["id"], r["type"], r["shop_name"], r["status"], progress, r["failed"], r["created_at"]))
+    out.print(table)
+
+
+@jobs_app.command("show")
+def show(job_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One job."""
+    rt = runtime()
+    with rt.session() as session:
+        data = jobs.to_dict(jobs.get_job(session, job_id))
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        out.print(f"{key:>16}: {value}")
+
+
+@jobs_app.command("errors")
+def errors(job_id: int, as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout.")) -> None:
+    """Every failed item of a job (the full ledger, page by page)."""
+    rt = runtime()
+    writer = csv.writer(sys.stdout) if as_csv else None
+    if writer:
+        writer.writerow(["sku", "remote_id", "error_code", "message", "at"])
+    with rt.session() as session:
+        jobs.get_job(session, job_id)
+        offset = 0
+        while page := jobs.failed_items(session, job_id, offset=offset, limit=500):
+            for item in page:
+                row = [
+                    item.sku,
+                    item.remote_id or "",
+                    item.error_code or "",
+                    item.message or "",
+                    item.created_at,
+                ]
+                if writer:
+                    writer.writerow(row)
+                else:
+                    out.print(f"{item.sku}\t{item.error_code or ''}\t{item.message or ''}")
+            offset += len(page)
+
+
+@jobs_app.command("cancel")
+def cancel(job_id: int) -> None:
+    """Cancel a pending or running job."""
+    rt = runtime()
+    job = control(rt).cancel(job_id)
+    out.print(f"job {job.id} is {job.status}")
+
+
+@jobs_app.command("retry")
+def retry(job_id: int, failed_only: bool = typer.Option(False, help="Only the failed items.")) -> None:
+    """Run a finished job again as a new job."""
+    rt = runtime()
+    job = control(rt).retry(job_id, failed_only=failed_only)
+    what = f"{job.params.get('skus') and len(job.params['skus']) or 'all'} items"
+    out.print(f"job {job.id} queued: retry of job {job_id} ({what})")
+
+
+@jobs_app.command("watch")
+def watch(job_id: int = typer.Argument(None, help="A job; all active jobs when omitted.")) -> None:
+    """Live progress bars until the watched jobs end."""
+    rt = runtime()
+    if job_id is None:
+        with rt.session() as session:
+            ids = [j.id for j in jobs.list_jobs(session, jobs.JobFilter(status="active", limit=50))]
+        if not ids:
+            out.print("no active jobs")
+            return
+    else:
+        ids = [job_id]
+    for job in _watch(rt, ids):
+        out.print(f"job {job.id} {job.status}: {job.processed}/{job.total}, {job.failed} failed")
+
+
+def _watch(rt: Runtime, ids: list[int]) -> list[Job]:
+    """Poll the jobs until all are terminal, drawing bars when stdout is a terminal."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=out, disable=not out.is_terminal, transient=False) as bars:
+        tasks: dict[int, TaskID] = {i: bars.add_task(f"job {i}", total=None, counts="") for i in ids}
+        while True:
+            with rt.session() as session:
+                current = [jobs.get_job(session, i) for i in ids]
+            for job in current:
+                verb = VERBS.get(job.type, job.type)
+                bars.update(
+                    tasks[job.id],
+                    description=f"{verb}… {job.shop_name} [{job.status}]",
+                    total=job.total or None,
+                    completed=job.processed,
+                    counts=f"{job.processed}/{job.total} ({job.failed} failed)",
+                )
+            if all(JobStatus(j.status).is_terminal for j in current):
+                return current
+            time.sleep(POLL_S)

@@ -1,0 +1,146 @@
+"""Job control shared by the API and the CLI: start, cancel, retry.
+
+Owns the rules both front ends must agree on: parameter validation, one job per shop
+grouped under one `group_uuid`, enqueue only after the job row is committed, and at most
+one active retry per job.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from prestasync import jobs
+from prestasync.importer import parse_since
+from prestasync.models import Job, JobItem, Shop
+from prestasync.progress import ACTIVE, InvalidTransition, JobStatus, JobType
+from prestasync.runtime import Runtime
+
+SKU_LIMIT = 100_000
+
+
+class Enqueuer(Protocol):
+    def enqueue_job(self, job_id: int) -> None: ...
+
+
+class ControlError(Exception):
+    """A request the rules refuse; the message says why."""
+
+
+def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
+    """Return the cleaned parameters a job of `type` accepts, or raise ControlError."""
+    allowed = {JobType.IMPORT: {"since", "remote_ids"}, JobType.EXPORT: {"skus"}, JobType.SYNC: set()}[type]
+    unknown = set(params) - allowed
+    if unknown:
+        raise ControlError(f"unknown parameter(s) for {type.value}: {', '.join(sorted(unknown))}")
+    clean: dict[str, Any] = {}
+    if params.get("since"):
+        try:
+            clean["since"] = parse_since(str(params["since"])).isoformat()  # type: ignore[union-attr]
+        except ValueError as exc:
+            raise ControlError(f"since must be an ISO date or datetime, got {params['since']!r}") from exc
+    if params.get("skus"):
+        clean["skus"] = _skus(params["skus"])
+    if params.get("remote_ids"):
+        clean["remote_ids"] = [int(i) for i in params["remote_ids"]]
+    return clean
+
+
+def _skus(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise ControlError("skus must be a list of strings")
+    skus = sorted({s.strip() for s in value if s.strip()})
+    if len(skus) > SKU_LIMIT:
+        raise ControlError(f"at most {SKU_LIMIT} SKUs per job")
+    if any(len(s) > 64 for s in skus):
+        raise ControlError("a SKU is at most 64 characters")
+    return skus
+
+
+@dataclass
+class Control:
+    rt: Runtime
+    queue: Enqueuer
+
+    def start(self, type: JobType, shop_ids: Sequence[int], params: dict[str, Any]) -> list[Job]:
+        """Create one job per shop (grouped when several) and enqueue them after commit."""
+        clean = validate_params(type, params)
+        if not shop_ids:
+            raise ControlError("name at least one shop")
+        group = str(uuid.uuid4()) if len(shop_ids) > 1 else None
+        with Session(self.rt.engine, expire_on_commit=False) as session:
+            with session.begin():
+                ids = [
+                    jobs.create_job(session, type=type, shop=self._shop(session, sid), params=clean, group_uuid=group)
+                    for sid in shop_ids
+                ]
+            for job_id in ids:
+                self.queue.enqueue_job(job_id)
+            return [jobs.get_job(session, job_id) for job_id in ids]
+
+    def _shop(self, session: Session, shop_id: int) -> Shop:
+        shop = session.get(Shop, shop_id)
+        if shop is None:
+            raise ControlError(f"no shop with id {shop_id}")
+        return shop
+
+    def cancel(self, job_id: int) -> Job:
+        with Session(self.rt.engine, expire_on_commit=False) as session:
+            with session.begin():
+                try:
+                    jobs.request_cancel(session, job_id)
+                except InvalidTransition as exc:
+                    raise ControlError(f"job {job_id} is {exc.current}; only active jobs can be cancelled") from exc
+            return jobs.get_job(session, job_id)
+
+    def retry(self, job_id: int, *, failed_only: bool = False) -> Job:
+        """A new job with the same parameters, or with exactly the failed items, linked by `retry_of`.
+
+        The original row is locked (write-locked on SQLite) while we look for an active
+        retry, so two retries clicked at once produce one job and one clear refusal.
+        """
+        with Session(self.rt.engine, expire_on_commit=False) as session:
+            with session.begin():
+                bump = update(Job).where(Job.id == job_id).values(version=Job.version + 1)
+                if session.execute(bump.execution_options(synchronize_session=False)).rowcount != 1:  # type: ignore[attr-defined]
+                    raise jobs.JobNotFound(job_id)
+                original = jobs.get_job(session, job_id)
+                self._check_retryable(session, original)
+                params = self._retry_params(session, original, failed_only)
+                shop = self._shop(session, original.shop_id) if original.shop_id else None
+                if shop is None:
+                    raise ControlError("the job's shop was deleted; start a new job instead")
+                new_id = jobs.create_job(
+                    session, type=JobType(original.type), shop=shop, params=params, retry_of=original.id
+                )
+            self.queue.enqueue_job(new_id)
+            return jobs.get_job(session, new_id)
+
+    def _check_retryable(self, session: Session, original: Job) -> None:
+        if JobStatus(original.status) in ACTIVE:
+            raise ControlError(f"job {original.id} is still {original.status}; cancel it or wait for it to end")
+        active = session.execute(
+            select(Job.id).where(Job.retry_of == original.id, Job.status.in_([s.value for s in ACTIVE]))
+        ).scalar()
+        if active is not None:
+            raise ControlError(f"job {original.id} is already being retried by job {active}")
+
+    def _retry_params(self, session: Session, original: Job, failed_only: bool) -> dict[str, Any]:
+        params = {k: v for k, v in original.params.items() if k != "sync_started_at"}
+        if not failed_only:
+            return params
+        items = list(
+            session.execute(
+                select(JobItem.sku, JobItem.remote_id).where(JobItem.job_id == original.id, JobItem.state == "failed")
+            )
+        )
+        if not items:
+            raise ControlError(f"job {original.id} has no failed items to retry")
+        if original.type == JobType.IMPORT:
+            return {"remote_ids": sorted({rid for _, rid in items if rid is not None})}
+        return {"skus": sorted({sku for sku, _ in items})}

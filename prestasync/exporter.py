@@ -1,0 +1,301 @@
+"""Export and sync jobs: catalogue -> shop, fanned out over every worker, item by item.
+
+`plan()` writes one `queued` ledger row per product in scope and enqueues chunks of
+row ids. Each chunk task claims its rows with a lease (a duplicate delivery claims
+nothing), pushes each product (update through the binding, else by reference, else
+create, so a re-run or retry never makes a duplicate), sets stock, records the binding,
+and reports through a tracker whose write also closes the item rows. The chunk that
+leaves nothing queued or running completes the job with a conditional UPDATE: exactly
+one finisher wins, however many race.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from prestasync import jobs
+from prestasync.models import Binding, Job, JobItem, Product, Shop, utcnow
+from prestasync.prestashop import (
+    NotFound,
+    PrestaShopClient,
+    ProductDraft,
+    ShopUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
+from prestasync.progress import InvalidTransition, JobStatus, JobType
+from prestasync.tracker import JobCancelled, Tracker
+
+if TYPE_CHECKING:
+    from prestasync.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_TTL_S = 300.0
+_languages: dict[int, tuple[float, dict[str, int]]] = {}
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_guard = threading.Lock()
+
+
+def scope(session: Session, job: Job, shop: Shop) -> list[tuple[str, int]]:
+    """(sku, product id) pairs the job covers, in SKU order."""
+    query = select(Product.sku, Product.id)
+    skus = job.params.get("skus")
+    if skus:
+        query = query.where(Product.sku.in_(skus))
+    elif job.type == JobType.SYNC:
+        since: datetime | None = shop.synced_until
+        failed = select(Binding.product_id).where(Binding.shop_id == shop.id, Binding.last_status == "failed")
+        if since is not None:
+            query = query.where(or_(Product.updated_at > since, Product.id.in_(failed)))
+    return [(sku, pid) for sku, pid in session.execute(query.order_by(Product.sku))]
+
+
+def plan(tasks: Tasks, job: Job, shop: Shop | None, tracker: Tracker) -> None:
+    """Write the job's item rows (first run only) and enqueue its chunks (again, on resume)."""
+    if shop is None:
+        from prestasync.tasks import JobError
+
+        raise JobError(f"shop {job.shop_name!r} was deleted")
+    with Session(tasks.rt.engine) as session, session.begin():
+        planned = session.execute(select(func.count(JobItem.id)).where(JobItem.job_id == job.id)).scalar()
+        if not planned:
+            if job.type == JobType.SYNC and "sync_started_at" not in job.params:
+                _note_sync_start(session, job)
+            pairs = scope(session, job, shop)
+            missing = set(job.params.get("skus") or ()) - {sku for sku, _ in pairs}
+            now = utcnow()
+            rows = [_item(job.id, sku, "queued", None, now) for sku, _ in pairs]
+            rows += [_item(job.id, sku, "queued", None, now) for sku in sorted(missing)]
+            if rows:
+                session.execute(insert(JobItem), rows)
+            tracker.set_total(len(rows))
+        queued = list(
+            session.execute(
+                select(JobItem.id).where(JobItem.job_id == job.id, JobItem.state == "queued").order_by(JobItem.id)
+            ).scalars()
+        )
+    tracker.flush()
+    size = tasks.rt.settings.chunk_size
+    for start in range(0, len(queued), size):
+        tasks.enqueue_chunk(job.id, queued[start : start + size])
+    if not queued:
+        try_finish(tasks, job.id)
+
+
+def _note_sync_start(session: Session, job: Job) -> None:
+    # The watermark is taken before reading the catalogue: a product changed while the
+    # sync runs is pushed again next time rather than missed.
+    params = {**job.params, "sync_started_at": utcnow().isoformat()}
+    session.execute(
+        update(Job).where(Job.id == job.id).values(params=params).execution_options(synchronize_session=False)
+    )
+    job.params = params
+
+
+def _item(job_id: int, sku: str, state: str, message: str | None, now: datetime) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "sku": sku[:255],
+        "state": state,
+        "message": message,
+        "attempt": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def run_chunk(tasks: Tasks, job_id: int, item_ids: Sequence[int]) -> None:
+    """Export the claimed items of one chunk, then try to finish the job."""
+    rt = tasks.rt
+    with Session(rt.engine, expire_on_commit=False) as session:
+        try:
+            job = jobs.get_job(session, job_id)
+        except jobs.JobNotFound:
+            return
+        shop = session.get(Shop, job.shop_id) if job.shop_id is not None else None
+    if job.status not in (JobStatus.RUNNING, JobStatus.PENDING) or job.cancel_requested or shop is None:
+        try_finish(tasks, job_id)
+        return
+    claimed = _claim(rt.engine, job_id, item_ids)
+    tracker = tasks.tracker(job_id)
+    tracker.start_flushing()
+    try:
+        with rt.connect(shop) as client:
+            languages = _shop_languages(client, shop)
+            for item_id, sku in claimed:
+                tracker.check_cancel()
+                slots = shop_slots(shop.id, rt.settings.shop_concurrency)
+                _export_one(rt.engine, client, shop, item_id, sku, languages, slots, tracker)
+                claimed = claimed[1:]
+    except JobCancelled:
+        pass
+    except (ShopUnavailable, Unauthorized) as exc:
+        tracker.close()
+        _fail_job(rt.engine, job_id, str(exc))
+    finally:
+        tracker.close()
+        _release(rt.engine, [item_id for item_id, _ in claimed])
+    try_finish(tasks, job_id)
+
+
+def _claim(engine: Any, job_id: int, item_ids: Sequence[int]) -> list[tuple[int, str]]:
+    lease = str(uuid.uuid4())
+    with Session(engine) as session, session.begin():
+        stmt = update(JobItem).where(JobItem.id.in_(item_ids), JobItem.job_id == job_id, JobItem.state == "queued")
+        session.execute(
+            stmt.values(state="running", lease=lease, updated_at=utcnow()).execution_options(synchronize_session=False)
+        )
+        rows = session.execute(
+            select(JobItem.id, JobItem.sku)
+            .where(JobItem.lease == lease, JobItem.state == "running")
+            .order_by(JobItem.id)
+        )
+        return [(item_id, sku) for item_id, sku in rows]
+
+
+def _release(engine: Any, item_ids: list[int]) -> None:
+    """Items claimed but not reached (cancel, job failure) are skipped, not left running."""
+    if not item_ids:
+        return
+    with Session(engine) as session, session.begin():
+        stmt = update(JobItem).where(JobItem.id.in_(item_ids), JobItem.state == "running")
+        session.execute(stmt.values(state="skipped", updated_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def _shop_languages(client: PrestaShopClient, shop: Shop) -> dict[str, int]:
+    """ISO code -> the shop's language id, cached per process for a few minutes."""
+    with _guard:
+        cached = _languages.get(shop.id)
+    if cached and time.monotonic() - cached[0] < LANGUAGE_TTL_S:
+        return cached[1]
+    mapping = {lang.iso_code: lang.id for lang in client.languages()}
+    with _guard:
+        _languages[shop.id] = (time.monotonic(), mapping)
+    return mapping
+
+
+def shop_slots(shop_id: int, limit: int) -> threading.BoundedSemaphore:
+    """The per-shop limit on requests in flight from this process."""
+    with _guard:
+        return _slots.setdefault(shop_id, threading.BoundedSemaphore(limit))
+
+
+def _export_one(
+    engine: Any,
+    client: PrestaShopClient,
+    shop: Shop,
+    item_id: int,
+    sku: str,
+    languages: dict[str, int],
+    slots: threading.BoundedSemaphore,
+    tracker: Tracker,
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        product = session.execute(select(Product).where(Product.sku == sku)).scalar()
+        binding = session.execute(
+            select(Binding).where(Binding.shop_id == shop.id, Binding.product_id == (product.id if product else -1))
+        ).scalar()
+    if product is None:
+        tracker.item_failed(item_id, f"SKU {sku!r} is not in the catalogue", code="not_in_catalogue")
+        return
+    draft = ProductDraft(
+        reference=product.sku,
+        price=product.price,
+        active=product.active,
+        name={languages[iso]: text for iso, text in product.name.items() if iso in languages},
+        description={languages[iso]: text for iso, text in product.description.items() if iso in languages},
+    )
+    with slots:
+        try:
+            remote_id = _push(client, draft, binding.remote_id if binding else None)
+            client.set_stock(remote_id, product.quantity)
+        except ValidationFailed as exc:
+            tracker.item_failed(item_id, exc.message or str(exc), code=_code(exc))
+            _bind(engine, shop.id, product.id, None, "failed", exc.message or str(exc))
+            return
+    _bind(engine, shop.id, product.id, remote_id, "synced", None)
+    tracker.item_done(item_id)
+
+
+def _push(client: PrestaShopClient, draft: ProductDraft, remote_id: int | None) -> int:
+    """Update the bound record, else the one with this reference, else create one."""
+    if remote_id is not None:
+        try:
+            return client.update_product(remote_id, draft).id
+        except NotFound:
+            pass  # deleted in the shop since the last sync: find or recreate it
+    found = client.find_products_by_reference(draft.reference)
+    if found:
+        return client.update_product(min(found), draft).id
+    return client.create_product(draft).id
+
+
+def _code(exc: ValidationFailed) -> str:
+    return f"ps_{exc.code}" if exc.code is not None else "validation"
+
+
+def _bind(engine: Any, shop_id: int, product_id: int, remote_id: int | None, status: str, error: str | None) -> None:
+    with Session(engine) as session, session.begin():
+        binding = session.execute(
+            select(Binding).where(Binding.shop_id == shop_id, Binding.product_id == product_id)
+        ).scalar()
+        if binding is None:
+            binding = Binding(shop_id=shop_id, product_id=product_id)
+            session.add(binding)
+        if remote_id is not None:
+            binding.remote_id = remote_id
+        binding.last_status, binding.last_error = status, error
+        if status == "synced":
+            binding.last_synced_at = utcnow()
+
+
+def _fail_job(engine: Any, job_id: int, message: str) -> None:
+    with Session(engine) as session, session.begin():
+        try:
+            jobs.transition(session, job_id, JobStatus.FAILED, error_message=message[:4000])
+        except InvalidTransition:
+            return
+        stmt = update(JobItem).where(JobItem.job_id == job_id, JobItem.state == "queued")
+        session.execute(stmt.values(state="skipped", updated_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def try_finish(tasks: Tasks, job_id: int) -> bool:
+    """Complete (or cancel) the job if no item is left to do. True for the one caller that did."""
+    with Session(tasks.rt.engine) as session, session.begin():
+        job = jobs.get_job(session, job_id)
+        if job.cancel_requested and job.status == JobStatus.CANCELLING:
+            stmt = update(JobItem).where(JobItem.job_id == job_id, JobItem.state == "queued")
+            session.execute(
+                stmt.values(state="skipped", updated_at=utcnow()).execution_options(synchronize_session=False)
+            )
+        open_items = session.execute(
+            select(func.count(JobItem.id)).where(JobItem.job_id == job_id, JobItem.state.in_(["queued", "running"]))
+        ).scalar()
+        if open_items:
+            return False
+        return _complete(session, job)
+
+
+def _complete(session: Session, job: Job) -> bool:
+    skipped = session.execute(
+        select(func.count(JobItem.id)).where(JobItem.job_id == job.id, JobItem.state == "skipped")
+    ).scalar()
+    target = JobStatus.CANCELLED if job.status == JobStatus.CANCELLING else JobStatus.COMPLETED
+    try:
+        jobs.transition(session, job.id, target, skipped=int(skipped or 0))
+    except InvalidTransition:
+        return False  # another finisher won, or the job already ended
+    if target == JobStatus.COMPLETED and job.type == JobType.SYNC and job.shop_id is not None:
+        mark = datetime.fromisoformat(job.params["sync_started_at"])
+        session.execute(update(Shop).where(Shop.id == job.shop_id).values(synced_until=mark))
+    return True

@@ -1,0 +1,27 @@
+"""The task queue: a Huey instance chosen by `PRESTASYNC_QUEUE_URL`.
+
+`sqlite:///path` (the default, one machine, several worker processes), `redis://…` (many
+workers on many machines) and `memory://` (tests). Huey delivers a task at most once; the
+job tables, heartbeats and the reaper (`recovery.py`) make up for a worker that dies with
+a task in hand. Results are not stored: the job rows are the results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+
+NAME = "prestasync"
+
+
+def make_huey(url: str) -> Huey:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(NAME, url=url, results=False)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(NAME, filename=str(path), results=False, timeout=30)
+    if url == "memory://":
+        return MemoryHuey(NAME, results=False)
+    raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///path, redis://host:port/db or memory://")

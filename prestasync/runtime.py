@@ -1,0 +1,64 @@
+"""The runtime a process works with: settings plus the engine, vault and shop clients built from them.
+
+Built once per process by an entry point (CLI command, web app factory, worker) and passed
+down. Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from prestasync.config import Settings
+from prestasync.db import make_engine
+from prestasync.models import Shop
+from prestasync.prestashop import PrestaShopClient
+from prestasync.schema import upgrade
+from prestasync.vault import Vault
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    # Tests hand in an in-process transport (e.g. an emulator app) instead of a socket.
+    transport: httpx.BaseTransport | None = None
+    _engine: Engine | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = make_engine(self.settings.resolved_database_url)
+            return self._engine
+
+    @property
+    def vault(self) -> Vault:
+        return Vault(self.settings.secret_key)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        upgrade(self.engine)
+
+    def connect(self, shop: Shop) -> PrestaShopClient:
+        """A client for `shop`, its key decrypted only in memory."""
+        return PrestaShopClient.connect(
+            shop.url,
+            self.vault.open(shop.api_key_encrypted),
+            timeout_s=self.settings.http_timeout_s,
+            retries=self.settings.http_retries,
+            transport=self.transport,
+            max_connections=self.settings.shop_concurrency,
+        )
+
+    def dispose(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None

@@ -1,0 +1,98 @@
+"""The shop registry: add, change, list and look up shops."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from prestasync.models import Shop
+from prestasync.vault import Vault
+
+
+class ShopError(Exception):
+    """A shop could not be registered or found; the message says why, for a person."""
+
+
+def normalise_url(url: str) -> str:
+    """The shop's base URL without a trailing `/api/` or slash; http(s) with a host only."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ShopError(f"shop URL must start with http:// or https:// and name a host, got {url!r}")
+    if parts.query or parts.fragment:
+        raise ShopError("shop URL must not have a query string or fragment")
+    if parts.username or parts.password:
+        raise ShopError("put the API key in --key, not in the URL")
+    base = url.rstrip("/")
+    return base[: -len("/api")] if base.endswith("/api") else base
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not key:
+        raise ShopError("the API key is empty")
+    if len(key) != 32 or not key.isalnum():
+        raise ShopError("a PrestaShop webservice key is 32 letters and digits")
+    return key
+
+
+def add_shop(session: Session, vault: Vault, *, name: str, url: str, key: str) -> Shop:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ShopError("shop name must be 1 to 100 characters")
+    shop = Shop(name=name, url=normalise_url(url), api_key_encrypted=vault.seal(check_key(key)))
+    session.add(shop)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise ShopError(f"a shop named {name!r} already exists") from exc
+    return shop
+
+
+def update_shop(
+    session: Session, vault: Vault, shop: Shop, *, name: str | None, url: str | None, key: str | None
+) -> Shop:
+    if name is not None:
+        shop.name = name.strip()
+    if url is not None:
+        shop.url = normalise_url(url)
+    if key:  # an empty key field in a form means "keep the current key"
+        shop.api_key_encrypted = vault.seal(check_key(key))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise ShopError(f"a shop named {name!r} already exists") from exc
+    return shop
+
+
+def list_shops(session: Session) -> list[Shop]:
+    return list(session.execute(select(Shop).order_by(Shop.name)).scalars())
+
+
+def get_shop(session: Session, shop_id: int) -> Shop:
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise ShopError(f"no shop with id {shop_id}")
+    return shop
+
+
+def find_shop(session: Session, name: str) -> Shop:
+    shop = session.execute(select(Shop).where(Shop.name == name)).scalar()
+    if shop is None:
+        known = ", ".join(s.name for s in list_shops(session)) or "none registered"
+        raise ShopError(f"no shop named {name!r} (known: {known})")
+    return shop
+
+
+def to_dict(shop: Shop) -> dict[str, object]:
+    """A shop as the API shows it: never the key."""
+    return {
+        "id": shop.id,
+        "name": shop.name,
+        "url": shop.url,
+        "synced_until": shop.synced_until.isoformat().replace("+00:00", "Z") if shop.synced_until else None,
+        "created_at": shop.created_at.isoformat().replace("+00:00", "Z"),
+    }

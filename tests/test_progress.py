@@ -1,0 +1,64 @@
+import pytest
+
+from prestasync.progress import (
+    InvalidTransition,
+    JobStatus,
+    RateMeter,
+    check_transition,
+    estimate,
+    percent,
+    sources_of,
+)
+
+
+def test_terminal_states_allow_nothing() -> None:
+    for status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED):
+        for target in JobStatus:
+            with pytest.raises(InvalidTransition):
+                check_transition(1, status, target)
+
+
+def test_pending_cannot_complete_without_running() -> None:
+    with pytest.raises(InvalidTransition, match="pending to completed"):
+        check_transition(7, "pending", JobStatus.COMPLETED)
+    check_transition(7, "pending", JobStatus.RUNNING)
+
+
+def test_sources_of_completed() -> None:
+    assert sources_of(JobStatus.COMPLETED) == {JobStatus.RUNNING, JobStatus.CANCELLING}
+
+
+def test_percent_clamps_and_rounds() -> None:
+    assert percent(120, 450) == 26.7
+    assert percent(5, 0) == 0.0
+    assert percent(10, 5) == 100.0
+
+
+def test_rate_meter_waits_for_warmup_then_tracks_rate() -> None:
+    meter = RateMeter(half_life_s=1.0, warmup_s=2.0, warmup_items=5)
+    meter.sample(0.0, 0)
+    meter.sample(1.0, 10)
+    assert meter.rate() is None  # only 1 s of data
+    for t in range(2, 12):
+        meter.sample(float(t), t * 10)
+    assert meter.rate() == pytest.approx(10.0, rel=0.01)
+    assert meter.eta(110, 210) == pytest.approx(10.0, rel=0.02)
+
+
+def test_rate_meter_follows_a_slowdown() -> None:
+    meter = RateMeter(half_life_s=1.0)
+    n = 0
+    for t in range(0, 10):
+        n += 100
+        meter.sample(float(t), n)
+    for t in range(10, 20):
+        n += 10
+        meter.sample(float(t), n)
+    rate = meter.rate()
+    assert rate is not None and rate < 15
+
+
+def test_estimate_needs_warmup() -> None:
+    assert estimate(3, 100, 10.0) == (None, None)
+    assert estimate(50, 100, 1.0) == (None, None)
+    assert estimate(50, 150, 10.0) == (5.0, 20.0)
