@@ -173,7 +173,10 @@ class JobItem(Base):
     """
 
     __tablename__ = "job_items"
-    __table_args__ = (Index("ix_job_items_job_state", "job_id", "state"),)
+    __table_args__ = (
+        Index("ix_job_items_job_state", "job_id", "state"),
+        Index("ix_job_items_job_cause", "job_id", "cause"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
@@ -184,6 +187,8 @@ class JobItem(Base):
     lease: Mapped[str | None] = mapped_column(String(36))
     error_code: Mapped[str | None] = mapped_column(String(100))
     message: Mapped[str | None] = mapped_column(Text)
+    # `message` with SKUs, quoted values and numbers normalised (see `progress.cause_of`).
+    cause: Mapped[str | None] = mapped_column(String(255))
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

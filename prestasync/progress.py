@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -124,3 +125,20 @@ def estimate(processed: int, total: int, elapsed_s: float | None) -> tuple[float
     rate = processed / elapsed_s
     eta = max(total - processed, 0) / rate if total > 0 else None
     return round(rate, 2), (round(eta, 1) if eta is not None else None)
+
+
+_QUOTED = re.compile(r"""(["'])(?:(?!\1).){0,200}\1""")
+_NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?\d+(?:[.,]\d+)*")
+CAUSE_MAX = 255
+
+
+def cause_of(message: str, sku: str = "") -> str:
+    """The message with its particulars (SKU, quoted values, numbers) replaced by placeholders.
+
+    Failures that differ only in those particulars share a cause, so the error view can
+    say "412 x price 'N' is not a valid price" instead of listing 412 near-identical lines.
+    """
+    text = message.replace(sku, "{sku}") if sku else message
+    text = _QUOTED.sub("'…'", text)
+    text = _NUMBER.sub("N", text)
+    return " ".join(text.split())[:CAUSE_MAX]

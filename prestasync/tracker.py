@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from prestasync import jobs
 from prestasync.models import Job, JobItem, utcnow
-from prestasync.progress import JobStatus
+from prestasync.progress import JobStatus, cause_of
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,7 @@ class Tracker:
                 "state": "failed",
                 "error_code": code[:100] if code else None,
                 "message": message,
+                "cause": cause_of(message, sku),
                 "attempt": 1,
             }
             for sku, message, code, remote_id in failures

@@ -62,3 +62,13 @@ def test_estimate_needs_warmup() -> None:
     assert estimate(3, 100, 10.0) == (None, None)
     assert estimate(50, 100, 1.0) == (None, None)
     assert estimate(50, 150, 10.0) == (5.0, 20.0)
+
+
+def test_cause_groups_messages_that_differ_only_in_particulars() -> None:
+    from prestasync.progress import cause_of
+
+    a = cause_of("price 'abc' is not a valid price", "SKU-1")
+    b = cause_of("price '-5' is not a valid price", "SKU-2")
+    assert a == b == "price '…' is not a valid price"
+    assert cause_of("reference SKU-7 is used by product #12", "SKU-7") == "reference {sku} is used by product #N"
+    assert cause_of("x" * 1000) == "x" * 255

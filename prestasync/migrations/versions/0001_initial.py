@@ -157,6 +157,7 @@ def upgrade() -> None:
         sa.Column("lease", sa.String(length=36), nullable=True),
         sa.Column("error_code", sa.String(length=100), nullable=True),
         sa.Column("message", sa.Text(), nullable=True),
+        sa.Column("cause", sa.String(length=255), nullable=True),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("created_at", DT, nullable=False),
         sa.Column("updated_at", DT, nullable=False),
@@ -167,11 +168,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("job_items", schema=None) as batch_op:
         batch_op.create_index("ix_job_items_job_state", ["job_id", "state"], unique=False)
+        batch_op.create_index("ix_job_items_job_cause", ["job_id", "cause"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("job_items", schema=None) as batch_op:
         batch_op.drop_index("ix_job_items_job_state")
+        batch_op.drop_index("ix_job_items_job_cause")
 
     op.drop_table("job_items")
     with op.batch_alter_table("product_bindings", schema=None) as batch_op:
