@@ -42,12 +42,18 @@ def _sqlite_engine(url: str, echo: bool, *, immediate: bool) -> Engine:
         dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         for pragma in ("journal_mode=WAL", "busy_timeout=30000", "synchronous=NORMAL", "foreign_keys=ON"):
             dbapi_conn.execute(f"PRAGMA {pragma}")
+        # SQLite's own lower() folds ASCII only; searches must match "Żółw" typed as "żółw".
+        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _json(value: Any) -> str:
