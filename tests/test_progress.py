@@ -48,7 +48,7 @@ def test_rate_meter_waits_for_warmup_then_tracks_rate() -> None:
 def test_rate_meter_follows_a_slowdown() -> None:
     meter = RateMeter(half_life_s=1.0)
     n = 0
-    for t in range(0, 10):
+    for t in range(10):
         n += 100
         meter.sample(float(t), n)
     for t in range(10, 20):
