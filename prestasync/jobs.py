@@ -10,10 +10,10 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, delete, func, select, update
+from sqlalchemy import Engine, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from prestasync.models import Job, JobItem, Shop, utcnow
@@ -268,6 +268,8 @@ def to_dict(job: Job, *, now: datetime | None = None) -> dict[str, Any]:
     elapsed = (end - job.started_at).total_seconds() if job.started_at else None
     rate, eta = estimate(job.processed, job.total, elapsed)
     if JobStatus(job.status).is_terminal:
+        # A finished job's mean rate is a fact, not an estimate: no warm-up needed.
+        rate = round(job.processed / elapsed, 2) if elapsed and job.processed else None
         eta = 0.0 if job.status == JobStatus.COMPLETED else None
     return {
         "id": job.id,
@@ -314,3 +316,93 @@ def item_to_dict(item: JobItem) -> dict[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _cause_is(cause: str) -> Any:
+    # An empty cause stands for rows without one (NULL or ""), so the UI can ask for that group.
+    return or_(JobItem.cause.is_(None), JobItem.cause == "") if cause == "" else JobItem.cause == cause
+
+
+def failure_groups(session: Session, job_id: int, *, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    """The job's failed items grouped by normalised cause, biggest group first.
+
+    Each group has `cause` ("" for items without one), `count` and one `error_code`.
+    """
+    cause = func.coalesce(JobItem.cause, "")
+    query = (
+        select(cause.label("cause"), func.count(JobItem.id).label("n"), func.max(JobItem.error_code))
+        .where(JobItem.job_id == job_id, JobItem.state == "failed")
+        .group_by(cause)
+        .order_by(func.count(JobItem.id).desc(), cause)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [{"cause": c, "count": int(n), "error_code": code} for c, n, code in session.execute(query)]
+
+
+def count_failure_groups(session: Session, job_id: int) -> int:
+    causes = (
+        select(func.coalesce(JobItem.cause, ""))
+        .where(JobItem.job_id == job_id, JobItem.state == "failed")
+        .distinct()
+        .subquery()
+    )
+    return int(session.execute(select(func.count()).select_from(causes)).scalar() or 0)
+
+
+def failed_items_by_cause(
+    session: Session, job_id: int, cause: str, *, offset: int = 0, limit: int = 100
+) -> list[JobItem]:
+    """One page of the failed items that share `cause` ("" for items without one)."""
+    query = (
+        select(JobItem)
+        .where(JobItem.job_id == job_id, JobItem.state == "failed", _cause_is(cause))
+        .order_by(JobItem.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
+def count_failed_items_by_cause(session: Session, job_id: int, cause: str) -> int:
+    query = select(func.count(JobItem.id)).where(JobItem.job_id == job_id, JobItem.state == "failed", _cause_is(cause))
+    return int(session.execute(query).scalar() or 0)
+
+
+def daily_stats(session: Session, shop_id: int, days: int) -> list[dict[str, Any]]:
+    """Per UTC day of the last `days` (oldest first): jobs by outcome and items handled.
+
+    Days are bucketed in Python: date functions differ between the three engines, and a
+    shop's jobs over a month are few enough to read.
+    """
+    today = utcnow().date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+    rows = session.execute(
+        select(Job.created_at, Job.status, Job.processed, Job.failed).where(
+            Job.shop_id == shop_id, Job.created_at >= since
+        )
+    ).all()
+    series = {first + timedelta(days=i): _empty_day(first + timedelta(days=i)) for i in range(days)}
+    for created, status, processed, failed in rows:
+        day = series.get(created.date())
+        if day is None:
+            continue
+        day["jobs"] += 1
+        if status in ("completed", "failed", "cancelled"):
+            day[status] += 1
+        day["items_processed"] += processed
+        day["items_failed"] += failed
+    return list(series.values())
+
+
+def _empty_day(day: date) -> dict[str, Any]:
+    return {
+        "date": day.isoformat(),
+        "jobs": 0,
+        "completed": 0,
+        "failed": 0,
+        "cancelled": 0,
+        "items_processed": 0,
+        "items_failed": 0,
+    }

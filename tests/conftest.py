@@ -7,9 +7,13 @@ PRESTASYNC_REQUIRE_SERVICES=1 (set by `.ci/run`), which turns that skip into a f
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,6 +77,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database."""
+    need_service("PostgreSQL", "127.0.0.1", 5432)
+    yield from _server_database(PG_ADMIN, f"ps_test_{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """A migrated engine on each database."""
     eng = make_engine(db_url)
@@ -106,3 +117,56 @@ def settings(tmp_path: Path) -> Settings:
 def redis_url() -> str:
     need_service("Redis", "127.0.0.1", 6379)
     return REDIS_URL
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process exactly these settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESTASYNC_")}
+    for name, value in settings.model_dump().items():
+        env[f"PRESTASYNC_{name.upper()}"] = str(value)
+    env["PRESTASYNC_DATABASE_URL"] = settings.resolved_database_url
+    env["PRESTASYNC_QUEUE_URL"] = settings.resolved_queue_url
+    return env
+
+
+WorkerFactory = Callable[..., subprocess.Popen[bytes]]
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[WorkerFactory]:
+    """Start real `prestasync worker` processes; all are stopped (or killed) at teardown."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
+        log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prestasync", "worker", *args],
+            env=settings_env(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    for proc in started:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> object:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")

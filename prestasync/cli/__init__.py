@@ -41,7 +41,7 @@ def main() -> None:
     for noisy in ("httpx", "huey", "huey.consumer", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
     except USER_ERRORS as exc:
         _die(str(exc))
     except OperationalError as exc:
@@ -57,6 +57,7 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _die(message: str, code: int = 1) -> None:

@@ -19,8 +19,8 @@ from prestasync.progress import JobStatus, JobType
 from prestasync.runtime import Runtime
 
 jobs_app = typer.Typer(no_args_is_help=True, help="Inspect and control jobs.")
-out = Console(highlight=False, markup=False)
-err = Console(stderr=True, highlight=False, markup=False)
+out = Console(highlight=False, markup=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 VERBS = {"import": "Importing", "export": "Exporting", "sync": "Syncing"}
 POLL_S = 0.25
 

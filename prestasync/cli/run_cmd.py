@@ -22,7 +22,7 @@ from prestasync.runtime import Runtime
 from prestasync.worker import run_worker
 
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
-out = Console(highlight=False, markup=False)
+out = Console(highlight=False, markup=False, soft_wrap=True)
 
 DEMO_SHOPS = (
     # name, mount prefix, key, languages (id, iso, name), broken records

@@ -13,7 +13,7 @@ from prestasync.cli.common import cells, runtime
 
 shops_app = typer.Typer(no_args_is_help=True, help="Register and check shops.")
 products_app = typer.Typer(no_args_is_help=True, help="The product catalogue.")
-out = Console(highlight=False, markup=False)  # shop data is never markup
+out = Console(highlight=False, markup=False, soft_wrap=True)  # shop data is never markup
 
 
 def register(app: typer.Typer) -> None:
