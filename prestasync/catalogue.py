@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import Text, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,9 +74,22 @@ def check_record(
         name=_by_iso(record.name, languages),
         description=_by_iso(record.description, languages),
         price=price,
-        quantity=row.quantity if row else 0,
+        quantity=row.quantity if row else (embedded_quantity(record) or 0),
         active=record.active.strip() == "1",
     )
+
+
+def embedded_quantity(record: RemoteProduct) -> int | None:
+    """The stock a product record carries itself (8.x renders its read-only `quantity` getter).
+
+    None when absent or empty (PrestaShop 1.7.8 may send `<quantity></quantity>`): then the
+    caller asks `stock_availables`, the authoritative source.
+    """
+    raw = record.fields.get("quantity", "").strip()
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
 
 
 def _ref(remote_id: int | None) -> str:
@@ -100,8 +113,10 @@ def _by_iso(texts: Mapping[int, str], languages: Mapping[int, str]) -> dict[str,
 def upsert(session: Session, shop_id: int, items: Sequence[Incoming]) -> list[ItemFailure]:
     """Insert or update `items` by SKU and bind them to `shop_id`. Returns per-item conflicts.
 
-    Runs in the caller's transaction. A SKU that two records of the same shop share, or
-    that is already bound to another record of that shop, is reported, not merged.
+    Runs in the caller's transaction, with a fixed number of statements per page (bulk
+    insert, one id lookup, executemany updates by primary key), whatever the page size.
+    A SKU that two records of the same shop share, or that is already bound to another
+    record of that shop, is reported, not merged.
     """
     failures: list[ItemFailure] = []
     unique: dict[str, Incoming] = {}
@@ -113,22 +128,74 @@ def upsert(session: Session, shop_id: int, items: Sequence[Incoming]) -> list[It
     existing = _existing(session, list(unique))
     bound = _bindings(session, shop_id, [p.id for p in existing.values()])
     now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    accepted: list[Incoming] = []
     for sku, item in unique.items():
         product = existing.get(sku)
         binding = bound.get(product.id) if product else None
         if binding is not None and binding.remote_id not in (None, item.remote_id):
             failures.append(_duplicate(item, binding.remote_id))
             continue
-        product = product or _new_product(session, item, now)
-        if _apply(product, item):
-            product.updated_at = now
-        if binding is None:
-            binding = Binding(shop_id=shop_id, product_id=product.id)
-            session.add(binding)
-        binding.remote_id, binding.last_synced_at = item.remote_id, now
-        binding.last_status, binding.last_error = "synced", None
-    session.flush()
+        accepted.append(item)
+        if product is None:
+            new_rows.append({"sku": sku, **_values(item, {}, {}), "created_at": now, "updated_at": now})
+        elif (values := _values(item, product.name, product.description)) != _current(product):
+            changed.append({"id": product.id, **values, "updated_at": now})
+    if new_rows:
+        session.execute(insert(Product), new_rows)
+    if changed:
+        session.execute(update(Product), changed)
+    ids = _ids(session, [i.sku for i in accepted])
+    _bind_all(session, shop_id, accepted, ids, bound, now)
     return failures
+
+
+def _values(item: Incoming, name: dict[str, str], description: dict[str, str]) -> dict[str, Any]:
+    """The product columns after taking the shop's values.
+
+    Languages the shop does not have are kept: a Polish shop's import must not erase the
+    English names another shop supplied.
+    """
+    return {
+        "name": {**name, **item.name},
+        "description": {**description, **item.description},
+        "price": item.price,
+        "quantity": item.quantity,
+        "active": item.active,
+    }
+
+
+def _current(product: Product) -> dict[str, Any]:
+    return {
+        "name": product.name,
+        "description": product.description,
+        "price": product.price,
+        "quantity": product.quantity,
+        "active": product.active,
+    }
+
+
+def _bind_all(
+    session: Session,
+    shop_id: int,
+    items: Sequence[Incoming],
+    ids: dict[str, int],
+    bound: dict[int, Binding],
+    now: Any,
+) -> None:
+    fresh, known = [], []
+    for item in items:
+        product_id = ids[item.sku]
+        values = {"remote_id": item.remote_id, "last_synced_at": now, "last_status": "synced", "last_error": None}
+        if product_id in bound:
+            known.append({"id": bound[product_id].id, **values})
+        else:
+            fresh.append({"shop_id": shop_id, "product_id": product_id, **values})
+    if fresh:
+        session.execute(insert(Binding), fresh)
+    if known:
+        session.execute(update(Binding), known)
 
 
 def _duplicate(item: Incoming, other: int | None) -> ItemFailure:
@@ -143,35 +210,18 @@ def _existing(session: Session, skus: list[str]) -> dict[str, Product]:
     return {p.sku: p for p in rows}
 
 
+def _ids(session: Session, skus: list[str]) -> dict[str, int]:
+    if not skus:
+        return {}
+    rows = session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus)))
+    return {sku: product_id for sku, product_id in rows}
+
+
 def _bindings(session: Session, shop_id: int, product_ids: list[int]) -> dict[int, Binding]:
     if not product_ids:
         return {}
     query = select(Binding).where(Binding.shop_id == shop_id, Binding.product_id.in_(product_ids))
     return {b.product_id: b for b in session.execute(query).scalars()}
-
-
-def _new_product(session: Session, item: Incoming, now: Any) -> Product:
-    product = Product(sku=item.sku, name={}, description={}, created_at=now, updated_at=now)
-    session.add(product)
-    session.flush()
-    return product
-
-
-def _apply(product: Product, item: Incoming) -> bool:
-    """Copy the shop's values onto the product; True when anything changed.
-
-    Languages the shop does not have are kept: a Polish shop's import must not erase the
-    English names another shop supplied.
-    """
-    name = {**product.name, **item.name}
-    description = {**product.description, **item.description}
-    new = (name, description, item.price, item.quantity, item.active)
-    old = (product.name, product.description, product.price, product.quantity, product.active)
-    if new == old:
-        return False
-    product.name, product.description = name, description
-    product.price, product.quantity, product.active = item.price, item.quantity, item.active
-    return True
 
 
 def import_page(session: Session, shop_id: int, items: Sequence[Incoming]) -> list[ItemFailure]:

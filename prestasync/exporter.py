@@ -33,7 +33,7 @@ from prestasync.prestashop import (
     ValidationFailed,
 )
 from prestasync.progress import InvalidTransition, JobStatus, JobType
-from prestasync.tracker import JobCancelled, Tracker
+from prestasync.tracker import JobCancelled, Tracker, worker_name
 
 if TYPE_CHECKING:
     from prestasync.tasks import Tasks
@@ -79,17 +79,20 @@ def plan(tasks: Tasks, job: Job, shop: Shop | None, tracker: Tracker) -> None:
             if rows:
                 session.execute(insert(JobItem), rows)
             tracker.set_total(len(rows))
-        queued = list(
-            session.execute(
-                select(JobItem.id).where(JobItem.job_id == job.id, JobItem.state == "queued").order_by(JobItem.id)
-            ).scalars()
-        )
     tracker.flush()
+    if not enqueue_open_chunks(tasks, job.id):
+        try_finish(tasks, job.id)
+
+
+def enqueue_open_chunks(tasks: Tasks, job_id: int) -> int:
+    """Enqueue the job's `queued` items in chunks; returns how many items."""
+    with Session(tasks.rt.engine) as session:
+        query = select(JobItem.id).where(JobItem.job_id == job_id, JobItem.state == "queued").order_by(JobItem.id)
+        queued = list(session.execute(query).scalars())
     size = tasks.rt.settings.chunk_size
     for start in range(0, len(queued), size):
-        tasks.enqueue_chunk(job.id, queued[start : start + size])
-    if not queued:
-        try_finish(tasks, job.id)
+        tasks.enqueue_chunk(job_id, queued[start : start + size])
+    return len(queued)
 
 
 def _note_sync_start(session: Session, job: Job) -> None:
@@ -295,6 +298,7 @@ def _complete(session: Session, job: Job) -> bool:
         jobs.transition(session, job.id, target, skipped=int(skipped or 0))
     except InvalidTransition:
         return False  # another finisher won, or the job already ended
+    log.info("job %s %s (finisher %s)", job.id, target.value, worker_name())
     if target == JobStatus.COMPLETED and job.type == JobType.SYNC and job.shop_id is not None:
         mark = datetime.fromisoformat(job.params["sync_started_at"])
         session.execute(update(Shop).where(Shop.id == job.shop_id).values(synced_until=mark))

@@ -47,12 +47,19 @@ def run_import(rt: Runtime, job: Job, shop: Shop, tracker: Tracker) -> None:
             tracker.set_total(len(remote_ids))
             pages = _by_ids(client, [i for i in remote_ids if i > after], rt.settings.page_size)
         else:
-            if after == 0:  # a resumed job keeps the total it counted on its first run
-                tracker.set_total(client.count_products(since=since))
             pages = client.iter_product_pages(since=since, after_id=after, page_size=rt.settings.page_size)
-        for page in _prefetched(pages):
-            tracker.check_cancel()
-            _import_page(rt, client, shop, page, languages, tracker)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="count") as pool:
+            # Counting pages through id lists; it runs beside the import instead of before it.
+            # A resumed job keeps the total it counted on its first run.
+            counting = pool.submit(client.count_products, since=since) if remote_ids is None and after == 0 else None
+            for page in _prefetched(pages):
+                tracker.check_cancel()
+                _import_page(rt, client, shop, page, languages, tracker)
+                if counting is not None and counting.done():
+                    tracker.set_total(counting.result())
+                    counting = None
+            if counting is not None:
+                tracker.set_total(counting.result())
 
 
 def _import_page(
@@ -63,8 +70,8 @@ def _import_page(
     languages: dict[int, str],
     tracker: Tracker,
 ) -> None:
-    good_ids = [r.id for r in page if isinstance(r, RemoteProduct)]
-    stock = client.stock_rows(good_ids) if good_ids else {}
+    unknown_stock = [r.id for r in page if isinstance(r, RemoteProduct) and catalogue.embedded_quantity(r) is None]
+    stock = client.stock_rows(unknown_stock) if unknown_stock else {}
     incoming: list[Incoming] = []
     failures: list[ItemFailure] = []
     for record in page:

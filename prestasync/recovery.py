@@ -4,7 +4,9 @@ Huey hands a task to one worker at most once, so a worker killed mid-job leaves 
 `running` with nobody behind it. The reaper finds jobs whose heartbeat is older than
 `heartbeat_timeout_s` and hands them back to the queue to resume from their checkpoint
 (import: last finished page; export: items not yet done). A job that has been resumed
-`MAX_ATTEMPTS` times is failed with "worker lost". Pending jobs that sat unclaimed (their
+`MAX_ATTEMPTS` times is failed with "worker lost". A fanned-out export whose items are
+all still queued is only waiting behind other jobs; it is left running and its chunks
+are sent again. Pending jobs that sat unclaimed (their
 enqueue may never have reached the queue) are enqueued again; a duplicate delivery is
 harmless because starting a job is a conditional state change.
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from prestasync import jobs
@@ -36,6 +38,8 @@ CLEANUP_EVERY_S = 24 * 3600
 class Enqueuer(Protocol):
     def enqueue_job(self, job_id: int) -> None: ...
 
+    def enqueue_open_chunks(self, job_id: int) -> None: ...
+
 
 @dataclass
 class ReapReport:
@@ -43,6 +47,7 @@ class ReapReport:
     failed: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
     requeued: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)
 
 
 def reap(rt: Runtime, queue: Enqueuer) -> ReapReport:
@@ -60,7 +65,9 @@ def reap(rt: Runtime, queue: Enqueuer) -> ReapReport:
     _cancel_watchdog(rt, report)
     for job_id in report.resumed + report.requeued:
         queue.enqueue_job(job_id)
-    if any((report.resumed, report.failed, report.cancelled, report.requeued)):
+    for job_id in report.waiting:
+        queue.enqueue_open_chunks(job_id)
+    if any((report.resumed, report.failed, report.cancelled, report.requeued, report.waiting)):
         log.info("reaper: %s", report)
     return report
 
@@ -74,6 +81,13 @@ def _reap_one(rt: Runtime, job: Job, report: ReapReport) -> None:
             stmt = update(Job).where(Job.id == job.id, Job.status == JobStatus.PENDING.value)
             session.execute(stmt.values(updated_at=utcnow()).execution_options(synchronize_session=False))
             report.requeued.append(job.id)
+        elif _has_plan(session, job.id) and not _release_items(session, job.id):
+            # A fanned-out job whose chunks wait behind other work: nothing was lost, so
+            # no attempt is spent. Its chunk messages are sent again in case one vanished
+            # with a dead worker between dequeue and claim (duplicates claim nothing).
+            stmt = update(Job).where(Job.id == job.id, Job.status == JobStatus.RUNNING.value)
+            session.execute(stmt.values(heartbeat_at=utcnow()).execution_options(synchronize_session=False))
+            report.waiting.append(job.id)
         elif job.attempts >= MAX_ATTEMPTS:
             timeout = rt.settings.heartbeat_timeout_s
             message = f"worker lost: no heartbeat for {timeout:.0f} s, after {job.attempts} attempts"
@@ -81,14 +95,20 @@ def _reap_one(rt: Runtime, job: Job, report: ReapReport) -> None:
             report.failed.append(job.id)
         else:
             jobs.transition(session, job.id, JobStatus.PENDING, worker=None)
-            _release_items(session, job.id)
             report.resumed.append(job.id)
 
 
-def _release_items(session: Session, job_id: int) -> None:
-    """Items a dead worker had claimed go back to `queued` for the resumed run."""
+def _has_plan(session: Session, job_id: int) -> bool:
+    return session.execute(select(JobItem.id).where(JobItem.job_id == job_id).limit(1)).first() is not None
+
+
+def _release_items(session: Session, job_id: int) -> int:
+    """Items a dead worker had claimed go back to `queued` for the resumed run; returns how many."""
     stmt = update(JobItem).where(JobItem.job_id == job_id, JobItem.state == "running")
-    session.execute(stmt.values(state="queued", updated_at=utcnow()).execution_options(synchronize_session=False))
+    result = session.execute(
+        stmt.values(state="queued", lease=None, updated_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _cancel_watchdog(rt: Runtime, report: ReapReport) -> None:

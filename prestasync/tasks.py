@@ -44,6 +44,9 @@ class Tasks:
     def enqueue_chunk(self, job_id: int, item_ids: list[int]) -> None:
         self._run_chunk(job_id, item_ids)
 
+    def enqueue_open_chunks(self, job_id: int) -> None:
+        exporter.enqueue_open_chunks(self, job_id)
+
     def tracker(self, job_id: int) -> Tracker:
         s = self.rt.settings
         return Tracker(self.rt.engine, job_id, interval_s=s.progress_interval_s, heartbeat_s=s.heartbeat_every_s)

@@ -103,3 +103,14 @@ def test_search_treats_like_wildcards_literally(sqlite_engine: Engine) -> None:
         )
     with Session(sqlite_engine) as session:
         assert [p.sku for p in catalogue.search(session, text="a%b")] == ["A%B"]
+
+
+def test_stock_comes_from_the_record_unless_it_is_empty() -> None:
+    from dataclasses import replace
+
+    carried = replace(remote(1), fields={"quantity": "7"})
+    empty = replace(remote(2), fields={"quantity": ""})
+    assert catalogue.embedded_quantity(carried) == 7
+    assert catalogue.embedded_quantity(empty) is None
+    assert check_record(carried, LANGS, {}).quantity == 7  # type: ignore[union-attr]
+    assert check_record(empty, LANGS, {2: StockRow(5, 2, 0, 3)}).quantity == 3  # type: ignore[union-attr]

@@ -17,8 +17,13 @@ class Recorder:
     def __init__(self) -> None:
         self.ids: list[int] = []
 
+        self.chunks: list[int] = []
+
     def enqueue_job(self, job_id: int) -> None:
         self.ids.append(job_id)
+
+    def enqueue_open_chunks(self, job_id: int) -> None:
+        self.chunks.append(job_id)
 
 
 @pytest.fixture
@@ -65,6 +70,18 @@ def test_resumed_export_items_go_back_to_queued(rt: Runtime) -> None:
     with Session(rt.engine) as session:
         states = session.execute(select(JobItem.state).where(JobItem.job_id == job_id)).scalars().all()
     assert states == ["queued"]
+
+
+def test_a_fanned_out_job_waiting_in_the_queue_is_not_resumed(rt: Runtime) -> None:
+    job_id = job_in(rt, JobStatus.RUNNING, age_s=30, attempts=MAX_ATTEMPTS)
+    with Session(rt.engine) as session, session.begin():
+        now = utcnow()
+        session.add(JobItem(job_id=job_id, sku="A", state="queued", attempt=1, created_at=now, updated_at=now))
+    queue = Recorder()
+    report = reap(rt, queue)
+    assert (report.waiting, queue.chunks, queue.ids) == ([job_id], [job_id], [])
+    assert status(rt, job_id).status == "running"
+    assert reap(rt, Recorder()).waiting == []  # its heartbeat was refreshed
 
 
 def test_a_job_lost_too_often_fails_with_worker_lost(rt: Runtime) -> None:

@@ -1,0 +1,519 @@
+"""`PrestaShopClient`: the calls prestasync makes to a shop's Webservice (`/api/`).
+
+The client is synchronous and holds no state beyond the shop version it has seen, so one instance
+can serve several threads. Every request goes through `_request()`, which retries what is safe to
+retry and maps failures to the tree in `errors`.
+
+Decisions worth knowing:
+
+* PATCH (PrestaShop 8.0+) is used when the shop's `PSWS-Version` allows it. On older shops, and on
+  shops that refuse the method (405/501), `patch_product` and `set_stock` fall back to a full-record
+  PUT built from a fresh GET, so callers need not care about the version.
+* `update_product` PUTs the complete record minus the read-only `quantity` and `manufacturer_name`
+  and the buggy `position_in_category`. It sends no `<associations>` at all: the shop only touches
+  associations present in the body, and sending them back would replace-write categories and delete
+  any combination added between our GET and PUT (`setWsCombinations`).
+* `find_products_by_reference` never puts a character the filter grammar cannot escape into a
+  filter; see that method.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+
+import httpx
+from lxml import etree
+
+from prestasync.prestashop import _xml
+from prestasync.prestashop.errors import (
+    IDEMPOTENT,
+    NEVER_SENT,
+    BadResponse,
+    NotFound,
+    NotSupported,
+    PrestaShopError,
+    ShopUnavailable,
+    describe_url,
+    error_for_response,
+    error_for_transport,
+    html_description,
+)
+from prestasync.prestashop.records import (
+    BadRecord,
+    Language,
+    ProductDraft,
+    RemoteProduct,
+    ShopInfo,
+    StockRow,
+    version_supports_patch,
+)
+
+__all__ = ["PrestaShopClient"]
+
+logger = logging.getLogger(__name__)
+
+_XML_HEADERS = {"Content-Type": "text/xml"}
+_MAX_RETRY_AFTER_S = 60.0
+
+_READ_ONLY = frozenset({"quantity", "manufacturer_name"})
+_NOT_SENT_ON_PUT = _READ_ONLY | {"position_in_category"}
+# Product columns declared `allow_null`: PHP casts a sent '' to 0 (formatValue), while an
+# absent field stays NULL. So an empty value is left out of a PUT rather than sent back.
+_NULLABLE = frozenset({"low_stock_threshold"})
+_CREATE_DEFAULTS = {
+    "state": "1",
+    "available_for_order": "1",
+    "show_price": "1",
+    "minimal_quantity": "1",
+    "id_category_default": "2",
+}
+_NOT_IN_EXTRA = _NOT_SENT_ON_PUT | {"id", "reference", "price", "active", "name", "description"}
+_COUNT_PAGE = 1000
+_SCAN_PAGE = 1000
+_IDS_PER_QUERY = 100  # keeps `filter[id_product]=[1|2|…]` URLs far below common 8 KB limits
+
+# Characters a reference may hold and still go verbatim into `filter[reference]=[…]`: the grammar
+# has no escape for `|` (OR), `[` `]` (brackets), `,` (range) or `%` (LIKE); `<` `>` are eaten by
+# pSQL's strip_tags, `\` is LIKE's escape, and the bracket regex does not cross line breaks.
+_FILTER_SAFE = re.compile(r"[^\x00-\x1f\x7f|\[\],%<>\\]+")
+_MAX_REFERENCE = 64  # PrestaShop's Reference::MAX_LENGTH
+_MIN_PREFIX, _MAX_PREFIX = 3, 32
+
+
+class PrestaShopClient:
+    """A client for one shop. `http` must have `base_url` ending in `/api/` and carry the key.
+
+    `retries` extra tries are made for retryable failures, waiting `backoff_s * 2**n` (plus up to
+    10 % jitter) through `sleep` between them. Build one with `connect()` unless a test injects
+    its own `httpx.Client`.
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if retries < 0 or backoff_s < 0:
+            raise ValueError("retries and backoff_s must not be negative")
+        self._http = http
+        self._retries = retries
+        self._backoff_s = backoff_s
+        self._sleep = sleep
+        self._version: str | None = None  # last real PSWS-Version seen; None until a shop answered
+        self._patch_refused = False  # set when the shop answered a PATCH with 405/501
+
+    @classmethod
+    def connect(
+        cls,
+        shop_url: str,
+        api_key: str,
+        *,
+        timeout_s: float = 30.0,
+        retries: int = 3,
+        transport: httpx.BaseTransport | None = None,
+        max_connections: int = 10,
+        backoff_s: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> PrestaShopClient:
+        """Build a client for the shop at `shop_url` (its base address; `/api/` is appended).
+
+        The key goes out as Basic auth, never as `?ws_key=`, so it cannot leak into access logs.
+        Raises ValueError for a URL that is not http(s) with a host, or an unusable key.
+        """
+        if timeout_s <= 0 or max_connections < 1:
+            raise ValueError("timeout_s must be positive and max_connections at least 1")
+        http = httpx.Client(
+            base_url=api_url(shop_url),
+            auth=httpx.BasicAuth(_checked_key(api_key), ""),
+            timeout=httpx.Timeout(timeout_s),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+            # A redirect would turn a POST into a GET (PrestaShop#28489); report it instead.
+            follow_redirects=False,
+            headers={"User-Agent": "prestasync", "Accept": "text/xml"},
+        )
+        return cls(http, retries=retries, backoff_s=backoff_s, sleep=sleep)
+
+    def __repr__(self) -> str:
+        return f"<PrestaShopClient {describe_url(self._http.base_url)}>"
+
+    def close(self) -> None:
+        """Close the underlying `httpx.Client` (also when it was injected)."""
+        self._http.close()
+
+    def __enter__(self) -> PrestaShopClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def check(self) -> ShopInfo:
+        """The connection test: `GET /api/`, which needs a working key and the webservice on."""
+        response = self._request("GET", "")
+        with self._reading(response):
+            api = _xml.wrapper(_xml.parse(response.content), "api")
+        resources = frozenset(str(node.tag) for node in _xml.elements(api))
+        return ShopInfo(version=self._version or "", shop_name=api.get("shopName", ""), resources=resources)
+
+    def languages(self) -> list[Language]:
+        """The shop's languages (their ids key every multilanguage field)."""
+        response = self._request("GET", "languages", params={"display": "[id,iso_code,name]"})
+        with self._reading(response):
+            return [_xml.language(node) for node in _xml.list_items(response.content, "languages")]
+
+    def count_products(self, *, since: datetime | None = None, page_size: int = _COUNT_PAGE) -> int:
+        """Count products (changed after `since`) by paging through id-only lists."""
+        _positive(page_size, "page_size")
+        total = offset = 0
+        while True:
+            params = {"sort": "[id_ASC]", "limit": f"{offset},{page_size}", **_since_filter(since)}
+            response = self._request("GET", "products", params=params)
+            with self._reading(response):
+                found = len(_xml.list_items(response.content, "products"))
+            total += found
+            if found < page_size:
+                return total
+            offset += page_size
+
+    def iter_product_pages(
+        self, *, since: datetime | None = None, after_id: int = 0, page_size: int = 100
+    ) -> Iterator[list[RemoteProduct | BadRecord]]:
+        """Yield full products a page at a time, by id, starting after `after_id`.
+
+        Keyset pagination (`filter[id]=>[last id]`) stays correct while the shop changes under us,
+        and only one page is held in memory. `since` keeps products whose `date_upd` is strictly
+        later, formatted as given (an aware datetime is converted to UTC first); PrestaShop stores
+        `date_upd` in the shop's local time, which the caller has to account for.
+        """
+        _positive(page_size, "page_size")
+        if after_id < 0:
+            raise ValueError("after_id must not be negative")
+        pages = self._pages("products", "full", _since_filter(since), after_id=after_id, page_size=page_size)
+        # A generator expression, not a generator function: bad arguments fail at the call.
+        return ([_xml.product(node) for node in nodes] for nodes in pages)
+
+    def get_product(self, product_id: int) -> RemoteProduct:
+        """One full product; NotFound when the shop has no such id."""
+        response = self._request("GET", f"products/{_positive(product_id, 'product_id')}")
+        return self._product_from(response)
+
+    def find_products_by_reference(self, reference: str) -> list[int]:
+        """Ids of the products whose reference is exactly `reference`, ascending.
+
+        The shop compares case-insensitively and ignores trailing spaces, so candidates are always
+        re-checked here, byte for byte. A reference that is safe for the filter grammar is queried
+        as `filter[reference]=[ref]`. Otherwise (it holds `| [ ] , %`, `< > \\`, a control
+        character, or is longer than 64) the query is a LIKE on its longest safe prefix (3 to 32
+        characters); with no such prefix, every reference is scanned in pages of 1000 ids, which
+        is slow on big catalogues but still exact.
+        """
+        if not reference:
+            raise ValueError("reference must not be empty")
+        pattern = _reference_filter(reference)
+        filters = {"filter[reference]": pattern} if pattern else {}
+        return [
+            found.id
+            for nodes in self._pages("products", "[id,reference]", filters, page_size=_SCAN_PAGE)
+            for found in map(_xml.product, nodes)
+            if isinstance(found, RemoteProduct) and found.reference == reference
+        ]
+
+    def stock_rows(self, product_ids: Sequence[int]) -> dict[int, StockRow]:
+        """Each product's own stock row (`id_product_attribute=0`), keyed by product id.
+
+        Products without a row are absent from the result. Long id lists go in chunks of 100.
+        """
+        ids = _ids(product_ids)
+        rows: dict[int, StockRow] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            params = {
+                "filter[id_product]": "[" + "|".join(map(str, chunk)) + "]",
+                "filter[id_product_attribute]": "0",
+                "display": "[id,id_product,id_product_attribute,quantity]",
+                "sort": "[id_ASC]",
+            }
+            response = self._request("GET", "stock_availables", params=params)
+            with self._reading(response):
+                for node in _xml.list_items(response.content, "stock_availables"):
+                    row = _xml.stock_row(node)
+                    rows.setdefault(row.id_product, row)  # several shops: keep the lowest row id
+        return rows
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def create_product(self, draft: ProductDraft, *, extra: Mapping[str, str] | None = None) -> RemoteProduct:
+        """POST a new product and return it as the shop stored it.
+
+        Sends `state=1` (else the product is a hidden draft), `available_for_order`, `show_price`,
+        `minimal_quantity=1` and default category 2 with its `categories` association, each of
+        which `extra` may override. Not retried once the request may have reached the shop: a
+        retry could create the product twice. After ShopUnavailable (a 5xx, possibly from PHP
+        warnings raised after the save) or ShopTimeout, the product may exist: look it up with
+        `find_products_by_reference` before creating it again.
+        """
+        blocked = sorted(set(extra or {}) & _NOT_IN_EXTRA)
+        if blocked:
+            raise ValueError(f"extra must not set {blocked}: they come from the draft or cannot be written")
+        fields = {**_CREATE_DEFAULTS, **_xml.draft_fields(draft), **(extra or {})}
+        category = {"categories": [("category", {"id": fields["id_category_default"]})]}
+        body = _xml.build_body("product", fields, _xml.draft_i18n(draft), category)
+        return self._product_from(self._request("POST", "products", body=body))
+
+    def update_product(self, product_id: int, draft: ProductDraft) -> RemoteProduct:
+        """Write the draft over a product with a full-record PUT (see the module notes)."""
+        return self._put_merged(_positive(product_id, "product_id"), _xml.draft_fields(draft), _xml.draft_i18n(draft))
+
+    def patch_product(
+        self, product_id: int, fields: Mapping[str, str], i18n: Mapping[str, Mapping[int, str]] | None = None
+    ) -> RemoteProduct:
+        """Change only the given fields (and only the given languages).
+
+        PATCH on PrestaShop 8.0+; on older shops, or when the shop refuses PATCH, the same change
+        is made with GET + merge + PUT. The shop blanks every language not sent for a non-required
+        multilanguage field (it nulls the field before assigning the languages, on PUT and PATCH
+        alike), so when `i18n` is given the product is read first and each touched field is sent
+        with all its languages.
+        """
+        product_id = _positive(product_id, "product_id")
+        blocked = sorted(set(fields) & (_READ_ONLY | {"id"}))
+        if blocked:
+            raise ValueError(f"fields {blocked} cannot be written")
+        if self._patch_supported():
+            languages = _overlay({}, i18n or {}, self.get_product(product_id).i18n if i18n else {})
+            body = _xml.build_body("product", {"id": str(product_id), **fields}, languages)
+            try:
+                return self._product_from(self._request("PATCH", f"products/{product_id}", body=body))
+            except NotSupported:
+                self._patch_refused = True
+        return self._put_merged(product_id, dict(fields), i18n or {})
+
+    def set_stock(self, product_id: int, quantity: int) -> StockRow:
+        """Set a product's own stock (`id_product_attribute=0` row); PATCH on 8.x, else PUT."""
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise ValueError(f"quantity must be an integer, got {quantity!r}")
+        fields = self._stock_fields(_positive(product_id, "product_id"))
+        path = f"stock_availables/{fields['id']}"
+        if self._patch_supported():
+            body = _xml.build_body("stock_available", {"id": fields["id"], "quantity": str(quantity)})
+            try:
+                return self._stock_from(self._request("PATCH", path, body=body))
+            except NotSupported:
+                self._patch_refused = True
+        body = _xml.build_body("stock_available", {**fields, "quantity": str(quantity)})
+        return self._stock_from(self._request("PUT", path, body=body))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _put_merged(
+        self, product_id: int, fields: dict[str, str], i18n: Mapping[str, Mapping[int, str]]
+    ) -> RemoteProduct:
+        current = self.get_product(product_id)
+        merged = {
+            name: value
+            for name, value in current.fields.items()
+            if name not in _NOT_SENT_ON_PUT and not (name in _NULLABLE and value == "")
+        }
+        merged.update(fields)
+        merged["id"] = str(product_id)
+        body = _xml.build_body("product", merged, _overlay(current.i18n, i18n, current.i18n))
+        return self._product_from(self._request("PUT", f"products/{product_id}", body=body))
+
+    def _stock_fields(self, product_id: int) -> dict[str, str]:
+        params = {
+            "filter[id_product]": f"[{product_id}]",
+            "filter[id_product_attribute]": "0",
+            "display": "full",
+            "sort": "[id_ASC]",
+        }
+        response = self._request("GET", "stock_availables", params=params)
+        with self._reading(response):
+            nodes = _xml.list_items(response.content, "stock_availables")
+            if not nodes:
+                raise _failure(NotFound, response, f"product {product_id} has no stock row (id_product_attribute=0)")
+            fields = _xml.read_record(nodes[0])[0]
+            _xml.stock_row(nodes[0])  # validates the ids before they go into a URL
+        return fields
+
+    def _pages(
+        self, resource: str, display: str, filters: Mapping[str, str], *, page_size: int, after_id: int = 0
+    ) -> Iterator[list[etree._Element]]:
+        """Keyset pagination by id: `filter[id]=>[last]`, `sort=[id_ASC]`, `limit=0,page_size`."""
+        cursor = after_id
+        while True:
+            params = {
+                "display": display,
+                "filter[id]": f">[{cursor}]",
+                "sort": "[id_ASC]",
+                "limit": f"0,{page_size}",
+                **filters,
+            }
+            response = self._request("GET", resource, params=params)
+            with self._reading(response):
+                nodes = _xml.list_items(response.content, resource)
+                if len(nodes) >= page_size:
+                    cursor = _xml.highest_id(nodes, above=cursor)
+            if nodes:
+                yield nodes
+            if len(nodes) < page_size:
+                return
+
+    def _patch_supported(self) -> bool:
+        if self._patch_refused:
+            return False
+        if self._version is None:
+            self.check()  # every answer carries PSWS-Version; ask once if none came yet
+        return version_supports_patch(self._version or "")
+
+    def _product_from(self, response: httpx.Response) -> RemoteProduct:
+        with self._reading(response):
+            found = _xml.product(_xml.wrapper(_xml.parse(response.content), "product"))
+            if isinstance(found, BadRecord):
+                raise _xml.DocumentError(found.reason)
+        return found
+
+    def _stock_from(self, response: httpx.Response) -> StockRow:
+        with self._reading(response):
+            return _xml.stock_row(_xml.wrapper(_xml.parse(response.content), "stock_available"))
+
+    @contextmanager
+    def _reading(self, response: httpx.Response) -> Iterator[None]:
+        """Turn a document problem met while reading `response` into BadResponse."""
+        try:
+            if _xml.looks_like_html(response.content):
+                raise _xml.DocumentError(html_description(response.status_code, response.content))
+            yield
+        except (_xml.DocumentError, etree.LxmlError) as exc:
+            raise _failure(BadResponse, response, str(exc)) from None
+
+    def _request(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None, body: bytes | None = None
+    ) -> httpx.Response:
+        """Send one call, retrying what is safe to retry, and return a 2xx answer or raise."""
+        headers = _XML_HEADERS if body is not None else None
+        request = self._http.build_request(method, path, params=params, content=body, headers=headers)
+        url = describe_url(request.url)
+        for attempt in range(self._retries + 1):
+            last = attempt == self._retries
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                if last or not _may_retry(method, exc):
+                    raise error_for_transport(method, url, exc, attempt + 1) from exc
+                self._pause(method, url, attempt, type(exc).__name__, None)
+                continue
+            self._note_version(response)
+            if response.is_success:
+                return response
+            error = error_for_response(method, url, response)
+            if last or method not in IDEMPOTENT or not isinstance(error, ShopUnavailable):
+                raise error
+            self._pause(method, url, attempt, str(response.status_code), response.headers.get("Retry-After"))
+        raise AssertionError("unreachable: the last attempt always returns or raises")
+
+    def _pause(self, method: str, url: str, attempt: int, cause: str, retry_after: str | None) -> None:
+        delay = self._backoff_s * (2**attempt) * (1 + random.random() * 0.1)
+        if retry_after and retry_after.strip().isdigit():
+            delay = max(delay, min(float(retry_after), _MAX_RETRY_AFTER_S))
+        tries = self._retries + 1
+        logger.warning("%s %s failed (%s); try %d of %d in %.2fs", method, url, cause, attempt + 2, tries, delay)
+        self._sleep(delay)
+
+    def _note_version(self, response: httpx.Response) -> None:
+        # PrestaShop sends "0" until the key is authenticated; only a real version is kept.
+        version = response.headers.get("PSWS-Version", "").strip()
+        if version and version != "0":
+            self._version = version
+
+
+def api_url(shop_url: str) -> str:
+    """The webservice root for a shop base URL; ValueError with a clear message when unusable.
+
+    The message never repeats the URL: one pasted with credentials would leak them.
+    """
+    try:
+        url = httpx.URL(shop_url.strip())
+    except (httpx.InvalidURL, TypeError):
+        raise ValueError("shop URL is not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("shop URL must start with http:// or https:// and name a host, e.g. https://shop.example.com")
+    if url.userinfo:
+        raise ValueError("shop URL must not contain credentials; pass the API key separately")
+    if url.query or url.fragment:
+        raise ValueError("shop URL must not contain a query string or fragment")
+    path = url.path.rstrip("/")
+    if path.endswith("/api"):  # tolerate a pasted webservice address
+        path = path[: -len("/api")]
+    return str(url.copy_with(path=path + "/api/"))
+
+
+def _checked_key(api_key: str) -> str:
+    if not api_key or not api_key.strip():
+        raise ValueError("API key is empty")
+    if ":" in api_key or any(ch.isspace() or not ch.isprintable() for ch in api_key):
+        raise ValueError("API key must not contain ':', spaces or control characters")
+    return api_key
+
+
+def _positive(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _ids(values: Sequence[int]) -> list[int]:
+    return list(dict.fromkeys(_positive(value, "product ids") for value in values))
+
+
+def _since_filter(since: datetime | None) -> dict[str, str]:
+    if since is None:
+        return {}
+    if since.tzinfo is not None:
+        since = since.astimezone(UTC).replace(tzinfo=None)
+    # `date=1` unlocks date_upd in filters; without it the shop answers 400 code 32.
+    return {"date": "1", "filter[date_upd]": f">[{since:%Y-%m-%d %H:%M:%S}]"}
+
+
+def _failure(cls: type[PrestaShopError], response: httpx.Response, message: str) -> PrestaShopError:
+    request = response.request
+    return cls(message, method=request.method, url=describe_url(request.url), status=response.status_code)
+
+
+def _overlay(
+    base: Mapping[str, Mapping[int, str]],
+    changes: Mapping[str, Mapping[int, str]],
+    current: Mapping[str, Mapping[int, str]],
+) -> dict[str, dict[int, str]]:
+    """`base` plus each changed field, completed with the shop's `current` text for other languages."""
+    merged = {name: dict(values) for name, values in base.items()}
+    for name, values in changes.items():
+        merged[name] = {**current.get(name, {}), **values}
+    return merged
+
+
+def _may_retry(method: str, exc: httpx.TransportError) -> bool:
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return False
+    return method in IDEMPOTENT or isinstance(exc, NEVER_SENT)
+
+
+def _reference_filter(reference: str) -> str | None:
+    if len(reference) <= _MAX_REFERENCE and _FILTER_SAFE.fullmatch(reference):
+        return f"[{reference}]"
+    prefix = _FILTER_SAFE.match(reference)
+    safe = prefix.group()[:_MAX_PREFIX] if prefix else ""
+    return f"[{safe}]%" if len(safe) >= _MIN_PREFIX else None
