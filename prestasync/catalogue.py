@@ -214,7 +214,7 @@ def _ids(session: Session, skus: list[str]) -> dict[str, int]:
     if not skus:
         return {}
     rows = session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus)))
-    return {sku: product_id for sku, product_id in rows}
+    return {sku: product_id for sku, product_id in rows.all()}  # noqa: C416 - a Result has keys(), dict() misreads it
 
 
 def _bindings(session: Session, shop_id: int, product_ids: list[int]) -> dict[int, Binding]:

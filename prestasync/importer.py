@@ -1,17 +1,20 @@
 """The import job: page through a shop's products and fold them into the catalogue.
 
-Pages are read by keyset (`filter[id]=>[last id]`, sorted by id), so a product added or
-deleted in the shop during the import neither shifts nor repeats a page, and the last id
-of a finished page is a checkpoint a resumed job starts after. The next page is fetched
-in a background thread while the current one is written, so shop latency and database
-time overlap.
+The job first lists the ids to import (id-only keyset pages: cheap, and the exact total
+is known before the first product is read), then reads the products in id ranges
+(`filter[id]=[first,last]`, `display=full`). A product added or deleted in the shop during
+the import neither shifts nor repeats a page, the last id of a finished range is the
+checkpoint a resumed job starts after, and because ranges do not depend on each other a
+few are fetched ahead in threads while the current one is written: shop latency, parsing
+and database time overlap.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -20,12 +23,14 @@ from sqlalchemy.orm import Session
 from prestasync import catalogue
 from prestasync.catalogue import Incoming, ItemFailure
 from prestasync.models import Job, Shop
-from prestasync.prestashop import BadRecord, NotFound, PrestaShopClient, RemoteProduct
+from prestasync.prestashop import BadRecord, PrestaShopClient, RemoteProduct
 from prestasync.runtime import Runtime
 from prestasync.tracker import Tracker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
+PREFETCH = 3  # id-range pages in flight while one is being written
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -40,68 +45,97 @@ def run_import(rt: Runtime, job: Job, shop: Shop, tracker: Tracker) -> None:
     """Import `shop` into the catalogue, reporting to `tracker`. Raises on job-level errors."""
     since = parse_since(job.params.get("since"))
     after = int(job.checkpoint or 0)
+    size = rt.settings.page_size
     with rt.connect(shop) as client:
         languages = {lang.id: lang.iso_code for lang in client.languages()}
-        remote_ids: list[int] | None = job.params.get("remote_ids")
-        if remote_ids is not None:  # a failed-only retry: exactly these records
-            tracker.set_total(len(remote_ids))
-            pages = _by_ids(client, [i for i in remote_ids if i > after], rt.settings.page_size)
+        wanted: list[int] | None = job.params.get("remote_ids")
+        if wanted is not None:  # a failed-only retry: exactly these records
+            ids = sorted(i for i in set(wanted) if i > after)
+            tracker.set_total(len(set(wanted)))
         else:
-            pages = client.iter_product_pages(since=since, after_id=after, page_size=rt.settings.page_size)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="count") as pool:
-            # Counting pages through id lists; it runs beside the import instead of before it.
-            # A resumed job keeps the total it counted on its first run.
-            counting = pool.submit(client.count_products, since=since) if remote_ids is None and after == 0 else None
-            for page in _prefetched(pages):
-                tracker.check_cancel()
-                _import_page(rt, client, shop, page, languages, tracker)
-                if counting is not None and counting.done():
-                    tracker.set_total(counting.result())
-                    counting = None
-            if counting is not None:
-                tracker.set_total(counting.result())
+            ids = list(client.iter_product_ids(since=since, after_id=after))
+            # A resumed job counts what it already did plus what is left.
+            tracker.set_total(job.processed + len(ids))
+        ranges = [ids[i : i + size] for i in range(0, len(ids), size)]
+        depth = min(PREFETCH, rt.settings.shop_concurrency)
+
+        def fetch(id_range: list[int]) -> list[RemoteProduct | BadRecord]:
+            return client.products_between(id_range[0], id_range[-1], since=since)
+
+        for id_range, page in zip(ranges, _ahead(fetch, ranges, depth), strict=True):
+            tracker.check_cancel()
+            records = _expected(page, id_range, strict=wanted is not None)
+            _import_page(rt, client, shop, records, languages, tracker, checkpoint=str(id_range[-1]))
+
+
+def _expected(
+    page: list[RemoteProduct | BadRecord], id_range: list[int], *, strict: bool
+) -> list[RemoteProduct | BadRecord | int]:
+    """The page's records for the listed ids, in id order.
+
+    An id listed but not returned was deleted in the shop meanwhile: it is skipped, or, when
+    the operator asked for exactly that record (a failed-only retry), reported. Returned
+    records that were not listed (changed after the listing) wait for the next import.
+    """
+    listed = set(id_range)
+    by_id = {r.id if isinstance(r, RemoteProduct) else r.remote_id: r for r in page}
+    out: list[RemoteProduct | BadRecord | int] = []
+    for remote_id in id_range:
+        record = by_id.get(remote_id)
+        if record is None:
+            out.append(
+                BadRecord(remote_id, "", f"product #{remote_id} no longer exists in the shop") if strict else remote_id
+            )
+        else:
+            out.append(record)
+    out += [r for r in page if isinstance(r, BadRecord) and r.remote_id not in listed]
+    return out
 
 
 def _import_page(
     rt: Runtime,
     client: PrestaShopClient,
     shop: Shop,
-    page: list[RemoteProduct | BadRecord],
+    page: list[RemoteProduct | BadRecord | int],
     languages: dict[int, str],
     tracker: Tracker,
+    *,
+    checkpoint: str,
 ) -> None:
-    unknown_stock = [r.id for r in page if isinstance(r, RemoteProduct) and catalogue.embedded_quantity(r) is None]
+    """Check, upsert and count one page; counts and checkpoint move together (see Tracker.record)."""
+    vanished = sum(1 for r in page if isinstance(r, int))
+    records = [r for r in page if not isinstance(r, int)]
+    unknown_stock = [r.id for r in records if isinstance(r, RemoteProduct) and catalogue.embedded_quantity(r) is None]
     stock = client.stock_rows(unknown_stock) if unknown_stock else {}
     incoming: list[Incoming] = []
     failures: list[ItemFailure] = []
-    for record in page:
+    for record in records:
         checked = catalogue.check_record(record, languages, stock)
-        (failures if isinstance(checked, ItemFailure) else incoming).append(checked)  # type: ignore[arg-type]
+        if isinstance(checked, ItemFailure):
+            failures.append(checked)
+        else:
+            incoming.append(checked)
     with Session(rt.engine, expire_on_commit=False) as session:
         failures += catalogue.import_page(session, shop.id, incoming)
-    last_id = max((r.id if isinstance(r, RemoteProduct) else (r.remote_id or 0)) for r in page)
     tracker.record(
-        succeeded=len(page) - len(failures),
+        succeeded=len(records) - len(failures),
+        skipped=vanished,
         failures=[(f.sku, f.message, f.code, f.remote_id) for f in failures],
-        checkpoint=str(last_id),
+        checkpoint=checkpoint,
     )
 
 
-def _by_ids(client: PrestaShopClient, ids: list[int], size: int) -> Iterator[list[RemoteProduct | BadRecord]]:
-    for start in range(0, len(ids), size):
-        page: list[RemoteProduct | BadRecord] = []
-        for remote_id in ids[start : start + size]:
-            try:
-                page.append(client.get_product(remote_id))
-            except NotFound:
-                page.append(BadRecord(remote_id, "", f"product #{remote_id} no longer exists in the shop"))
-        yield page
+def _ahead(fetch: Callable[[T], R], items: list[T], depth: int) -> Iterator[R]:
+    """`map(fetch, items)` in order, with up to `depth` fetches running ahead in threads.
 
-
-def _prefetched(pages: Iterator[T]) -> Iterator[T]:
-    """Yield from `pages`, fetching the next item in a thread while the caller works."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
-        future = pool.submit(next, pages, None)
-        while (item := future.result()) is not None:
-            future = pool.submit(next, pages, None)
-            yield item
+    Id-range pages do not depend on each other, so the shop's latency overlaps with our
+    parsing and database writes; `depth` stays within the per-shop request limit.
+    """
+    with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="fetch") as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fetch, item))
+            if len(pending) >= depth:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

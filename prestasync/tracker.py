@@ -175,6 +175,7 @@ class Tracker:
         self,
         *,
         succeeded: int = 0,
+        skipped: int = 0,
         failures: Sequence[tuple[str, str, str | None, int | None]] = (),
         checkpoint: str | None = None,
     ) -> None:
@@ -198,7 +199,8 @@ class Tracker:
             for sku, message, code, remote_id in failures
         ]
         with self._lock:
-            self._pending.processed += succeeded + len(rows)
+            self._pending.processed += succeeded + skipped + len(rows)
+            self._pending.skipped += skipped
             self._pending.failed += len(rows)
             self._pending.items.extend(rows)
             if checkpoint is not None:

@@ -109,3 +109,51 @@ def test_import_with_the_redis_queue_and_postgresql(
     job = import_and_wait(rt, control)
     assert (job.status, job.processed, job.failed) == ("completed", 1000, 3)
     assert_catalogue_matches(rt, emulated[0])
+
+
+class Inline:
+    """Runs each enqueued job at once in this process (the queue is not under test here)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.tasks = Tasks(make_huey("memory://"), rt)
+
+    def enqueue_job(self, job_id: int) -> None:
+        self.tasks.run_job(job_id)
+
+
+def test_failed_only_retry_reimports_exactly_the_fixed_records(
+    settings: Settings, emulated: tuple[EmulatedShop, str]
+) -> None:
+    from prestasync.prestashop import PrestaShopClient
+
+    shop, url = emulated
+    rt, _ = setup(settings, url)
+    control = Control(rt, Inline(rt))
+    (first,) = control.start(JobType.IMPORT, [1], {})
+    with PrestaShopClient.connect(url, KEY) as client:
+        client.patch_product(5, {"reference": "FIXED-5"})
+        client.patch_product(9, {"price": "12.50"})
+    retry = control.retry(first.id, failed_only=True)
+    with Session(rt.engine) as session:
+        done = jobs.get_job(session, retry.id)
+        still = [i.sku for i in jobs.failed_items(session, retry.id)]
+        skus = set(session.execute(select(Product.sku)).scalars())
+    assert retry.params == {"remote_ids": [5, 9, 11]}
+    assert (done.status, done.total, done.processed, done.failed) == ("completed", 3, 3, 1)
+    assert still == ["SKU-00010"]  # the duplicate reference was not fixed
+    assert {"FIXED-5", "SKU-00009"} <= skus
+
+
+def test_since_imports_only_products_changed_after_it(settings: Settings, emulated: tuple[EmulatedShop, str]) -> None:
+    from prestasync.prestashop import PrestaShopClient
+
+    shop, url = emulated
+    rt, _ = setup(settings, url)
+    with PrestaShopClient.connect(url, KEY) as client:
+        client.patch_product(700, {"price": "99.00"})
+    (job,) = Control(rt, Inline(rt)).start(JobType.IMPORT, [1], {"since": "2026-06-01T00:00:00"})
+    with Session(rt.engine) as session:
+        done = jobs.get_job(session, job.id)
+        prices = {p.sku: p.price for p in session.execute(select(Product)).scalars()}
+    assert (done.status, done.total, done.processed) == ("completed", 1, 1)
+    assert prices == {"SKU-00700": Decimal("99.00")}

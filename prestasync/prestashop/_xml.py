@@ -297,6 +297,14 @@ def _set(node: etree._Element, value: str, where: str) -> None:
 _CDATA = etree.CDATA
 
 
+def ids(nodes: Sequence[etree._Element]) -> list[int]:
+    """The `<id>` of each record of an id-only page; an unreadable one is a DocumentError."""
+    found = [_int_or_none(node.findtext("id") or "") for node in nodes]
+    if any(i is None for i in found):
+        raise DocumentError("an id-only list has a record without a readable id")
+    return [i for i in found if i is not None]
+
+
 def highest_id(nodes: Sequence[etree._Element], above: int) -> int:
     """The largest readable `<id>` of a page: the keyset cursor for the next page."""
     ids = [_int_or_none(node.findtext("id") or "") for node in nodes]
