@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from prestasync.models import Shop
+from prestasync.models import Binding, Job, Shop
+from prestasync.progress import ACTIVE
 from prestasync.vault import Vault
 
 
@@ -66,6 +67,26 @@ def update_shop(
     except IntegrityError as exc:
         raise ShopError(f"a shop named {name!r} already exists") from exc
     return shop
+
+
+def delete_shop(session: Session, shop: Shop) -> None:
+    """Remove a shop and its product bindings; the caller commits. Refused while it has active jobs.
+
+    Its finished jobs stay in the history under their `shop_name` (their `shop_id`
+    becomes NULL), so statistics and error reports survive the shop.
+    """
+    active = session.execute(
+        select(func.count(Job.id)).where(Job.shop_id == shop.id, Job.status.in_([s.value for s in ACTIVE]))
+    ).scalar()
+    if active:
+        raise ShopError(f"shop {shop.name!r} has {active} active job(s); cancel them or wait for them to end")
+    # Explicit rather than relying on ON DELETE: SQLite applies it only with foreign_keys=ON.
+    session.execute(delete(Binding).where(Binding.shop_id == shop.id).execution_options(synchronize_session=False))
+    session.execute(
+        update(Job).where(Job.shop_id == shop.id).values(shop_id=None).execution_options(synchronize_session=False)
+    )
+    session.delete(shop)
+    session.flush()
 
 
 def list_shops(session: Session) -> list[Shop]:

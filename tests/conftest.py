@@ -138,14 +138,14 @@ def start_worker(tmp_path: Path) -> Iterator[WorkerFactory]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
-        log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "prestasync", "worker", *args],
-            env=settings_env(settings),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(tmp_path / f"worker-{len(started)}.log", "wb") as log:  # the child keeps its own copy
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "prestasync", "worker", *args],
+                env=settings_env(settings),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         started.append(proc)
         return proc
 

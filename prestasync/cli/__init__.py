@@ -12,7 +12,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from prestasync.cli import jobs_cmd, run_cmd, shops_cmd
+from prestasync.cli import accounts_cmd, jobs_cmd, run_cmd, shops_cmd
 from prestasync.control import ControlError
 from prestasync.jobs import JobNotFound
 from prestasync.prestashop import PrestaShopError
@@ -24,6 +24,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Bulk PrestaS
 run_cmd.register(app)
 jobs_cmd.register(app)
 shops_cmd.register(app)
+accounts_cmd.register(app)
 
 USER_ERRORS = (
     ShopError,

@@ -54,14 +54,33 @@ def get_job(job_id: int, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}/errors")
 def job_errors(
-    job_id: int, session: SessionDep, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)
+    job_id: int,
+    session: SessionDep,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+    cause: str | None = Query(None, max_length=255, description="Only items of this cause (`` = without one)."),
 ) -> dict[str, Any]:
     """The job's failed items, page by page; never capped."""
     jobs.get_job(session, job_id)
-    items = [jobs.item_to_dict(i) for i in jobs.failed_items(session, job_id, offset=offset, limit=limit)]
+    if cause is None:
+        page = jobs.failed_items(session, job_id, offset=offset, limit=limit)
+        total = jobs.count_failed_items(session, job_id)
+    else:
+        page = jobs.failed_items_by_cause(session, job_id, cause, offset=offset, limit=limit)
+        total = jobs.count_failed_items_by_cause(session, job_id, cause)
+    return {"items": [jobs.item_to_dict(i) for i in page], "total": total, "offset": offset, "limit": limit}
+
+
+@router.get("/jobs/{job_id}/errors/groups")
+def job_error_groups(
+    job_id: int, session: SessionDep, offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)
+) -> dict[str, Any]:
+    """The failed items grouped by normalised cause, with counts, biggest first; paginated."""
+    jobs.get_job(session, job_id)
     return {
-        "items": items,
-        "total": jobs.count_failed_items(session, job_id),
+        "groups": jobs.failure_groups(session, job_id, offset=offset, limit=limit),
+        "total": jobs.count_failure_groups(session, job_id),
+        "items": jobs.count_failed_items(session, job_id),
         "offset": offset,
         "limit": limit,
     }
@@ -139,6 +158,13 @@ def add_shop(body: ShopRequest, rt: RuntimeDep, session: SessionDep) -> dict[str
 def shop_stats(shop_id: int, session: SessionDep, days: int = Query(7, ge=1, le=366)) -> dict[str, Any]:
     shops.get_shop(session, shop_id)
     return jobs.shop_stats(session, shop_id, days)
+
+
+@router.get("/shops/{shop_id}/stats/daily")
+def shop_daily_stats(shop_id: int, session: SessionDep, days: int = Query(7, ge=1, le=366)) -> list[dict[str, Any]]:
+    """Jobs by outcome and items handled per UTC day, oldest first (the sync centre's chart)."""
+    shops.get_shop(session, shop_id)
+    return jobs.daily_stats(session, shop_id, days)
 
 
 @router.get("/products")

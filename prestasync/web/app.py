@@ -1,41 +1,83 @@
-"""The web application factory: routers, error handlers, lifespan. Nothing else."""
+"""The web application factory: routers, middleware, error handlers, lifespan. Nothing else."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI, Request
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from starlette.middleware.sessions import SessionMiddleware
 
-from prestasync import __version__, jobs
+from prestasync import __version__, accounts, jobs
 from prestasync.control import Control, ControlError, Enqueuer
+from prestasync.db import make_engine
 from prestasync.jobs import JobNotFound
 from prestasync.progress import InvalidTransition
 from prestasync.queue import make_huey
 from prestasync.runtime import Runtime
 from prestasync.shops import ShopError
 from prestasync.tasks import Tasks
+from prestasync.web import auth, events, pages
 from prestasync.web.api import metrics_text, router
+from prestasync.web.auth import AuthGate, SecurityHeaders, require_principal
+
+STATIC = Path(__file__).parent / "static"
 
 
-def create_app(rt: Runtime, *, queue: Enqueuer | None = None) -> FastAPI:
-    """Build the app around a runtime. `queue` defaults to the configured Huey queue."""
+def create_app(rt: Runtime, *, queue: Enqueuer | None = None, live: events.Settings | None = None) -> FastAPI:
+    """Build the app around a runtime. `queue` defaults to the configured Huey queue.
+
+    `live` tunes the job-change poller; by default it polls as often as job progress is
+    written (`progress_interval_s`).
+    """
+    url = rt.settings.resolved_database_url
+    reader = make_engine(url, read_only=True)
+    live = live or events.Settings(interval_s=max(0.05, rt.settings.progress_interval_s))
+    broadcaster = events.Broadcaster(make_engine(url, read_only=True), live)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if rt.settings.uses_embedded_database:
-            rt.migrate()
-        yield
+            await anyio.to_thread.run_sync(rt.migrate)
+        await anyio.to_thread.run_sync(accounts.ensure_admin, rt.engine, rt.settings)
+        broadcaster.start()
+        restore_signals = events.close_on_signals(broadcaster)
+        try:
+            yield
+        finally:
+            restore_signals()
+            await broadcaster.stop()
+            reader.dispose()
 
     app = FastAPI(title="prestasync", version=__version__, lifespan=lifespan)
     app.state.runtime = rt
+    app.state.reader = reader
+    app.state.broadcaster = broadcaster
+    app.state.login_limiter = auth.LoginLimiter()
     app.state.control = Control(rt, queue or Tasks(make_huey(rt.settings.resolved_queue_url), rt))
-    app.include_router(router)
+    signed_in = [Depends(require_principal)]
+    app.include_router(router, dependencies=signed_in)
+    app.include_router(events.router, dependencies=signed_in)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False, dependencies=signed_in)
+    # Added innermost first: SecurityHeaders wraps SessionMiddleware wraps AuthGate wraps the routes.
+    app.add_middleware(AuthGate, rt=rt, reader=reader)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=auth.session_key(rt.settings.secret_key),
+        session_cookie=auth.SESSION_COOKIE,
+        max_age=auth.SESSION_MAX_AGE,
+        same_site="lax",
+    )
+    app.add_middleware(SecurityHeaders)
     _error_handlers(app)
     return app
 

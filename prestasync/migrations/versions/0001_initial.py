@@ -106,12 +106,8 @@ def upgrade() -> None:
         sa.Column("finished_at", DT, nullable=True),
         sa.Column("updated_at", DT, nullable=False),
         sa.Column("heartbeat_at", DT, nullable=True),
-        sa.ForeignKeyConstraint(
-            ["retry_of"], ["jobs.id"], name=op.f("fk_jobs_retry_of_jobs"), ondelete="SET NULL"
-        ),
-        sa.ForeignKeyConstraint(
-            ["shop_id"], ["shops.id"], name=op.f("fk_jobs_shop_id_shops"), ondelete="SET NULL"
-        ),
+        sa.ForeignKeyConstraint(["retry_of"], ["jobs.id"], name=op.f("fk_jobs_retry_of_jobs"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_jobs_shop_id_shops"), ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
         sa.UniqueConstraint("uuid", name=op.f("uq_jobs_uuid")),
     )
@@ -161,9 +157,7 @@ def upgrade() -> None:
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("created_at", DT, nullable=False),
         sa.Column("updated_at", DT, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["job_id"], ["jobs.id"], name=op.f("fk_job_items_job_id_jobs"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_job_items_job_id_jobs"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job_items")),
     )
     with op.batch_alter_table("job_items", schema=None) as batch_op:
