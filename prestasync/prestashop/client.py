@@ -19,12 +19,9 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import logging
-import random
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -32,19 +29,8 @@ import httpx
 from lxml import etree
 
 from prestasync.prestashop import _xml
-from prestasync.prestashop.errors import (
-    IDEMPOTENT,
-    NEVER_SENT,
-    BadResponse,
-    NotFound,
-    NotSupported,
-    PrestaShopError,
-    ShopUnavailable,
-    describe_url,
-    error_for_response,
-    error_for_transport,
-    html_description,
-)
+from prestasync.prestashop._transport import Transport, api_url, checked_key, failure
+from prestasync.prestashop.errors import NotFound, NotSupported, describe_url
 from prestasync.prestashop.records import (
     BadRecord,
     Language,
@@ -57,10 +43,6 @@ from prestasync.prestashop.records import (
 
 __all__ = ["PrestaShopClient"]
 
-logger = logging.getLogger(__name__)
-
-_XML_HEADERS = {"Content-Type": "text/xml"}
-_MAX_RETRY_AFTER_S = 60.0
 
 _READ_ONLY = frozenset({"quantity", "manufacturer_name"})
 _NOT_SENT_ON_PUT = _READ_ONLY | {"position_in_category"}
@@ -103,13 +85,8 @@ class PrestaShopClient:
         backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if retries < 0 or backoff_s < 0:
-            raise ValueError("retries and backoff_s must not be negative")
+        self._wire = Transport(http, retries=retries, backoff_s=backoff_s, sleep=sleep)
         self._http = http
-        self._retries = retries
-        self._backoff_s = backoff_s
-        self._sleep = sleep
-        self._version: str | None = None  # last real PSWS-Version seen; None until a shop answered
         self._patch_refused = False  # set when the shop answered a PATCH with 405/501
 
     @classmethod
@@ -134,7 +111,7 @@ class PrestaShopClient:
             raise ValueError("timeout_s must be positive and max_connections at least 1")
         http = httpx.Client(
             base_url=api_url(shop_url),
-            auth=httpx.BasicAuth(_checked_key(api_key), ""),
+            auth=httpx.BasicAuth(checked_key(api_key), ""),
             timeout=httpx.Timeout(timeout_s),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             transport=transport,
@@ -163,16 +140,16 @@ class PrestaShopClient:
 
     def check(self) -> ShopInfo:
         """The connection test: `GET /api/`, which needs a working key and the webservice on."""
-        response = self._request("GET", "")
-        with self._reading(response):
+        response = self._wire.request("GET", "")
+        with self._wire.reading(response):
             api = _xml.wrapper(_xml.parse(response.content), "api")
         resources = frozenset(str(node.tag) for node in _xml.elements(api))
-        return ShopInfo(version=self._version or "", shop_name=api.get("shopName", ""), resources=resources)
+        return ShopInfo(version=self._wire.version or "", shop_name=api.get("shopName", ""), resources=resources)
 
     def languages(self) -> list[Language]:
         """The shop's languages (their ids key every multilanguage field)."""
-        response = self._request("GET", "languages", params={"display": "[id,iso_code,name]"})
-        with self._reading(response):
+        response = self._wire.request("GET", "languages", params={"display": "[id,iso_code,name]"})
+        with self._wire.reading(response):
             return [_xml.language(node) for node in _xml.list_items(response.content, "languages")]
 
     def count_products(self, *, since: datetime | None = None, page_size: int = _COUNT_PAGE) -> int:
@@ -181,8 +158,8 @@ class PrestaShopClient:
         total = offset = 0
         while True:
             params = {"sort": "[id_ASC]", "limit": f"{offset},{page_size}", **_since_filter(since)}
-            response = self._request("GET", "products", params=params)
-            with self._reading(response):
+            response = self._wire.request("GET", "products", params=params)
+            with self._wire.reading(response):
                 found = len(_xml.list_items(response.content, "products"))
             total += found
             if found < page_size:
@@ -234,13 +211,13 @@ class PrestaShopClient:
             "sort": "[id_ASC]",
             **_since_filter(since),
         }
-        response = self._request("GET", "products", params=params)
-        with self._reading(response):
+        response = self._wire.request("GET", "products", params=params)
+        with self._wire.reading(response):
             return [_xml.product(node) for node in _xml.list_items(response.content, "products")]
 
     def get_product(self, product_id: int) -> RemoteProduct:
         """One full product; NotFound when the shop has no such id."""
-        response = self._request("GET", f"products/{_positive(product_id, 'product_id')}")
+        response = self._wire.request("GET", f"products/{_positive(product_id, 'product_id')}")
         return self._product_from(response)
 
     def find_products_by_reference(self, reference: str) -> list[int]:
@@ -279,8 +256,8 @@ class PrestaShopClient:
                 "display": "[id,id_product,id_product_attribute,quantity]",
                 "sort": "[id_ASC]",
             }
-            response = self._request("GET", "stock_availables", params=params)
-            with self._reading(response):
+            response = self._wire.request("GET", "stock_availables", params=params)
+            with self._wire.reading(response):
                 for node in _xml.list_items(response.content, "stock_availables"):
                     row = _xml.stock_row(node)
                     rows.setdefault(row.id_product, row)  # several shops: keep the lowest row id
@@ -304,7 +281,7 @@ class PrestaShopClient:
         fields = {**_CREATE_DEFAULTS, **_xml.draft_fields(draft), **(extra or {})}
         category = {"categories": [("category", {"id": fields["id_category_default"]})]}
         body = _xml.build_body("product", fields, _xml.draft_i18n(draft), category)
-        return self._product_from(self._request("POST", "products", body=body))
+        return self._product_from(self._wire.request("POST", "products", body=body))
 
     def update_product(self, product_id: int, draft: ProductDraft) -> RemoteProduct:
         """Write the draft over a product with a full-record PUT (see the module notes)."""
@@ -329,7 +306,7 @@ class PrestaShopClient:
             languages = _overlay({}, i18n or {}, self.get_product(product_id).i18n if i18n else {})
             body = _xml.build_body("product", {"id": str(product_id), **fields}, languages)
             try:
-                return self._product_from(self._request("PATCH", f"products/{product_id}", body=body))
+                return self._product_from(self._wire.request("PATCH", f"products/{product_id}", body=body))
             except NotSupported:
                 self._patch_refused = True
         return self._put_merged(product_id, dict(fields), i18n or {})
@@ -343,11 +320,11 @@ class PrestaShopClient:
         if self._patch_supported():
             body = _xml.build_body("stock_available", {"id": fields["id"], "quantity": str(quantity)})
             try:
-                return self._stock_from(self._request("PATCH", path, body=body))
+                return self._stock_from(self._wire.request("PATCH", path, body=body))
             except NotSupported:
                 self._patch_refused = True
         body = _xml.build_body("stock_available", {**fields, "quantity": str(quantity)})
-        return self._stock_from(self._request("PUT", path, body=body))
+        return self._stock_from(self._wire.request("PUT", path, body=body))
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -363,7 +340,7 @@ class PrestaShopClient:
         merged.update(fields)
         merged["id"] = str(product_id)
         body = _xml.build_body("product", merged, _overlay(current.i18n, i18n, current.i18n))
-        return self._product_from(self._request("PUT", f"products/{product_id}", body=body))
+        return self._product_from(self._wire.request("PUT", f"products/{product_id}", body=body))
 
     def _stock_fields(self, product_id: int) -> dict[str, str]:
         params = {
@@ -372,11 +349,11 @@ class PrestaShopClient:
             "display": "full",
             "sort": "[id_ASC]",
         }
-        response = self._request("GET", "stock_availables", params=params)
-        with self._reading(response):
+        response = self._wire.request("GET", "stock_availables", params=params)
+        with self._wire.reading(response):
             nodes = _xml.list_items(response.content, "stock_availables")
             if not nodes:
-                raise _failure(NotFound, response, f"product {product_id} has no stock row (id_product_attribute=0)")
+                raise failure(NotFound, response, f"product {product_id} has no stock row (id_product_attribute=0)")
             fields = _xml.read_record(nodes[0])[0]
             _xml.stock_row(nodes[0])  # validates the ids before they go into a URL
         return fields
@@ -394,8 +371,8 @@ class PrestaShopClient:
                 "limit": f"0,{page_size}",
                 **filters,
             }
-            response = self._request("GET", resource, params=params)
-            with self._reading(response):
+            response = self._wire.request("GET", resource, params=params)
+            with self._wire.reading(response):
                 nodes = _xml.list_items(response.content, resource)
                 if len(nodes) >= page_size:
                     cursor = _xml.highest_id(nodes, above=cursor)
@@ -407,98 +384,20 @@ class PrestaShopClient:
     def _patch_supported(self) -> bool:
         if self._patch_refused:
             return False
-        if self._version is None:
+        if self._wire.version is None:
             self.check()  # every answer carries PSWS-Version; ask once if none came yet
-        return version_supports_patch(self._version or "")
+        return version_supports_patch(self._wire.version or "")
 
     def _product_from(self, response: httpx.Response) -> RemoteProduct:
-        with self._reading(response):
+        with self._wire.reading(response):
             found = _xml.product(_xml.wrapper(_xml.parse(response.content), "product"))
             if isinstance(found, BadRecord):
                 raise _xml.DocumentError(found.reason)
         return found
 
     def _stock_from(self, response: httpx.Response) -> StockRow:
-        with self._reading(response):
+        with self._wire.reading(response):
             return _xml.stock_row(_xml.wrapper(_xml.parse(response.content), "stock_available"))
-
-    @contextmanager
-    def _reading(self, response: httpx.Response) -> Iterator[None]:
-        """Turn a document problem met while reading `response` into BadResponse."""
-        try:
-            if _xml.looks_like_html(response.content):
-                raise _xml.DocumentError(html_description(response.status_code, response.content))
-            yield
-        except (_xml.DocumentError, etree.LxmlError) as exc:
-            raise _failure(BadResponse, response, str(exc)) from None
-
-    def _request(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None, body: bytes | None = None
-    ) -> httpx.Response:
-        """Send one call, retrying what is safe to retry, and return a 2xx answer or raise."""
-        headers = _XML_HEADERS if body is not None else None
-        request = self._http.build_request(method, path, params=params, content=body, headers=headers)
-        url = describe_url(request.url)
-        for attempt in range(self._retries + 1):
-            last = attempt == self._retries
-            try:
-                response = self._http.send(request)
-            except httpx.TransportError as exc:
-                if last or not _may_retry(method, exc):
-                    raise error_for_transport(method, url, exc, attempt + 1) from exc
-                self._pause(method, url, attempt, type(exc).__name__, None)
-                continue
-            self._note_version(response)
-            if response.is_success:
-                return response
-            error = error_for_response(method, url, response)
-            if last or method not in IDEMPOTENT or not isinstance(error, ShopUnavailable):
-                raise error
-            self._pause(method, url, attempt, str(response.status_code), response.headers.get("Retry-After"))
-        raise AssertionError("unreachable: the last attempt always returns or raises")
-
-    def _pause(self, method: str, url: str, attempt: int, cause: str, retry_after: str | None) -> None:
-        delay = self._backoff_s * (2**attempt) * (1 + random.random() * 0.1)
-        if retry_after and retry_after.strip().isdigit():
-            delay = max(delay, min(float(retry_after), _MAX_RETRY_AFTER_S))
-        tries = self._retries + 1
-        logger.warning("%s %s failed (%s); try %d of %d in %.2fs", method, url, cause, attempt + 2, tries, delay)
-        self._sleep(delay)
-
-    def _note_version(self, response: httpx.Response) -> None:
-        # PrestaShop sends "0" until the key is authenticated; only a real version is kept.
-        version = response.headers.get("PSWS-Version", "").strip()
-        if version and version != "0":
-            self._version = version
-
-
-def api_url(shop_url: str) -> str:
-    """The webservice root for a shop base URL; ValueError with a clear message when unusable.
-
-    The message never repeats the URL: one pasted with credentials would leak them.
-    """
-    try:
-        url = httpx.URL(shop_url.strip())
-    except (httpx.InvalidURL, TypeError):
-        raise ValueError("shop URL is not a valid URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("shop URL must start with http:// or https:// and name a host, e.g. https://shop.example.com")
-    if url.userinfo:
-        raise ValueError("shop URL must not contain credentials; pass the API key separately")
-    if url.query or url.fragment:
-        raise ValueError("shop URL must not contain a query string or fragment")
-    path = url.path.rstrip("/")
-    if path.endswith("/api"):  # tolerate a pasted webservice address
-        path = path[: -len("/api")]
-    return str(url.copy_with(path=path + "/api/"))
-
-
-def _checked_key(api_key: str) -> str:
-    if not api_key or not api_key.strip():
-        raise ValueError("API key is empty")
-    if ":" in api_key or any(ch.isspace() or not ch.isprintable() for ch in api_key):
-        raise ValueError("API key must not contain ':', spaces or control characters")
-    return api_key
 
 
 def _positive(value: int, name: str) -> int:
@@ -520,11 +419,6 @@ def _since_filter(since: datetime | None) -> dict[str, str]:
     return {"date": "1", "filter[date_upd]": f">[{since:%Y-%m-%d %H:%M:%S}]"}
 
 
-def _failure(cls: type[PrestaShopError], response: httpx.Response, message: str) -> PrestaShopError:
-    request = response.request
-    return cls(message, method=request.method, url=describe_url(request.url), status=response.status_code)
-
-
 def _overlay(
     base: Mapping[str, Mapping[int, str]],
     changes: Mapping[str, Mapping[int, str]],
@@ -535,12 +429,6 @@ def _overlay(
     for name, values in changes.items():
         merged[name] = {**current.get(name, {}), **values}
     return merged
-
-
-def _may_retry(method: str, exc: httpx.TransportError) -> bool:
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return False
-    return method in IDEMPOTENT or isinstance(exc, NEVER_SENT)
 
 
 def _reference_filter(reference: str) -> str | None:
