@@ -7,6 +7,7 @@ one active retry per job.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from prestasync.progress import ACTIVE, InvalidTransition, JobStatus, JobType
 from prestasync.runtime import Runtime
 
 SKU_LIMIT = 100_000
+log = logging.getLogger(__name__)
 
 
 class Enqueuer(Protocol):
@@ -80,8 +82,16 @@ class Control:
                     for sid in shop_ids
                 ]
             for job_id in ids:
-                self.queue.enqueue_job(job_id)
+                self._enqueue(job_id)
             return [jobs.get_job(session, job_id) for job_id in ids]
+
+    def _enqueue(self, job_id: int) -> None:
+        """Hand a committed job to the queue. If the queue is down, the job stays pending and
+        the reaper enqueues it again once the queue is back: nothing is lost, nothing fails."""
+        try:
+            self.queue.enqueue_job(job_id)
+        except Exception:
+            log.warning("job %d: queue unavailable, the reaper will enqueue it again", job_id, exc_info=True)
 
     def _shop(self, session: Session, shop_id: int) -> Shop:
         shop = session.get(Shop, shop_id)
@@ -118,7 +128,7 @@ class Control:
                 new_id = jobs.create_job(
                     session, type=JobType(original.type), shop=shop, params=params, retry_of=original.id
                 )
-            self.queue.enqueue_job(new_id)
+            self._enqueue(new_id)
             return jobs.get_job(session, new_id)
 
     def _check_retryable(self, session: Session, original: Job) -> None:

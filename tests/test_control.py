@@ -137,3 +137,12 @@ def test_import_retry_failed_only_uses_remote_ids(rt: Runtime) -> None:
         jobs.transition(session, job.id, JobStatus.RUNNING)
         jobs.transition(session, job.id, JobStatus.COMPLETED)
     assert control.retry(job.id, failed_only=True).params == {"remote_ids": [5]}
+
+
+def test_a_queue_outage_keeps_the_job_pending_for_the_reaper(rt: Runtime) -> None:
+    class Down:
+        def enqueue_job(self, job_id: int) -> None:
+            raise ConnectionError("redis is down")
+
+    (job,) = Control(rt, Down()).start(JobType.IMPORT, [1], {})
+    assert job.status == "pending"
