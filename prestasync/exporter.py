@@ -32,7 +32,7 @@ from prestasync.prestashop import (
     Unauthorized,
     ValidationFailed,
 )
-from prestasync.progress import InvalidTransition, JobStatus, JobType
+from prestasync.progress import InvalidTransition, JobError, JobStatus, JobType
 from prestasync.tracker import JobCancelled, Tracker, worker_name
 
 if TYPE_CHECKING:
@@ -63,8 +63,6 @@ def scope(session: Session, job: Job, shop: Shop) -> list[tuple[str, int]]:
 def plan(tasks: Tasks, job: Job, shop: Shop | None, tracker: Tracker) -> None:
     """Write the job's item rows (first run only) and enqueue its chunks (again, on resume)."""
     if shop is None:
-        from prestasync.tasks import JobError
-
         raise JobError(f"shop {job.shop_name!r} was deleted")
     with Session(tasks.rt.engine) as session, session.begin():
         planned = session.execute(select(func.count(JobItem.id)).where(JobItem.job_id == job.id)).scalar()

@@ -53,6 +53,10 @@ class InvalidTransition(Exception):
         self.job_id, self.current, self.target = job_id, current, target
 
 
+class JobError(Exception):
+    """A job-level failure (the shop was deleted, …) whose message is for the operator."""
+
+
 def sources_of(target: JobStatus) -> frozenset[JobStatus]:
     """The states from which `target` may be entered; used in conditional UPDATEs."""
     return frozenset(src for src, targets in TRANSITIONS.items() if target in targets)

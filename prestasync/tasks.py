@@ -17,17 +17,13 @@ from prestasync import exporter, jobs
 from prestasync.importer import run_import
 from prestasync.models import Job, Shop
 from prestasync.prestashop import PrestaShopError
-from prestasync.progress import InvalidTransition, JobStatus, JobType
+from prestasync.progress import InvalidTransition, JobError, JobStatus, JobType
 from prestasync.runtime import Runtime
 from prestasync.tracker import JobCancelled, Tracker
 
 log = logging.getLogger(__name__)
 
 Runner = Callable[[Runtime, Job, Shop, Tracker], None]
-
-
-class JobError(Exception):
-    """A job-level failure with a message for the operator."""
 
 
 class Tasks:
