@@ -137,6 +137,8 @@ class Job(Base):
         Index("ix_jobs_shop_created", "shop_id", "created_at"),
         Index("ix_jobs_updated", "updated_at"),
         Index("ix_jobs_finished", "finished_at"),
+        # "All jobs, newest first" (history, the poller's snapshot): without it, a table scan.
+        Index("ix_jobs_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
