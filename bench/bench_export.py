@@ -110,8 +110,10 @@ def main() -> None:
     print(f"export of {args.products} products, {args.write_ms:.0f} ms per write, per-shop limit {LIMIT}:")
     print(f"  prestasync export job (fan-out): {mine:8.2f} s   {writes / mine:6.1f} writes/s   ({outcome})")
     print(f"  sequential loop:                 {loop_s:8.2f} s   ({label})")
-    print(f"  shop busy time: {mine_shop.busy_s:.2f} s over {mine_shop.requests} requests;"
-          f" floor at {LIMIT} in flight: {mine_shop.busy_s / LIMIT:.2f} s")
+    print(
+        f"  shop busy time: {mine_shop.busy_s:.2f} s over {mine_shop.requests} requests;"
+        f" floor at {LIMIT} in flight: {mine_shop.busy_s / LIMIT:.2f} s"
+    )
     print(f"  speed-up: {loop_s / mine:.2f}x   (goal >= {0.8 * LIMIT:.1f}x = 0.8 x limit)")
     print(f"  ours / floor: {mine / (mine_shop.busy_s / LIMIT):.2f}x")
 

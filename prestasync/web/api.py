@@ -10,10 +10,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from prestasync import catalogue, jobs, shops
 from prestasync.progress import JobStatus, JobType
-from prestasync.web.deps import ControlDep, RuntimeDep, SessionDep
+from prestasync.web.deps import ControlDep, ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api")
 StatusFilter = Literal["active", "finished", "pending", "running", "cancelling", "completed", "failed", "cancelled"]
@@ -34,7 +36,7 @@ class ShopRequest(BaseModel):
 
 @router.get("/jobs")
 def list_jobs(
-    session: SessionDep,
+    session: ReadSessionDep,
     status: StatusFilter | None = None,
     shop_id: int | None = None,
     type: JobType | None = None,
@@ -48,14 +50,14 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: int, session: SessionDep) -> dict[str, Any]:
+def get_job(job_id: int, session: ReadSessionDep) -> dict[str, Any]:
     return jobs.to_dict(jobs.get_job(session, job_id))
 
 
 @router.get("/jobs/{job_id}/errors")
 def job_errors(
     job_id: int,
-    session: SessionDep,
+    session: ReadSessionDep,
     offset: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
     cause: str | None = Query(None, max_length=255, description="Only items of this cause (`` = without one)."),
@@ -73,7 +75,7 @@ def job_errors(
 
 @router.get("/jobs/{job_id}/errors/groups")
 def job_error_groups(
-    job_id: int, session: SessionDep, offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)
+    job_id: int, session: ReadSessionDep, offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)
 ) -> dict[str, Any]:
     """The failed items grouped by normalised cause, with counts, biggest first; paginated."""
     jobs.get_job(session, job_id)
@@ -87,18 +89,19 @@ def job_error_groups(
 
 
 @router.get("/jobs/{job_id}/errors.csv")
-def job_errors_csv(job_id: int, rt: RuntimeDep, session: SessionDep) -> StreamingResponse:
+def job_errors_csv(job_id: int, session: ReadSessionDep) -> StreamingResponse:
     jobs.get_job(session, job_id)
     headers = {"Content-Disposition": f'attachment; filename="job-{job_id}-errors.csv"'}
-    return StreamingResponse(_csv_rows(rt, job_id), media_type="text/csv; charset=utf-8", headers=headers)
+    rows = _csv_rows(session.get_bind(), job_id)
+    return StreamingResponse(rows, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def _csv_rows(rt: Any, job_id: int) -> Iterator[str]:
+def _csv_rows(bind: Engine | Connection, job_id: int) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["sku", "remote_id", "error_code", "message", "at"])
     offset = 0
-    with rt.session() as session:
+    with Session(bind) as session:  # the read-only engine: a long download holds up no writer
         while page := jobs.failed_items(session, job_id, offset=offset, limit=1000):
             for item in page:
                 writer.writerow(
@@ -143,7 +146,7 @@ def retry_job(job_id: int, control: ControlDep, failed_only: bool = False) -> di
 
 
 @router.get("/shops")
-def list_shops(session: SessionDep) -> list[dict[str, Any]]:
+def list_shops(session: ReadSessionDep) -> list[dict[str, Any]]:
     return [shops.to_dict(s) for s in shops.list_shops(session)]
 
 
@@ -155,13 +158,13 @@ def add_shop(body: ShopRequest, rt: RuntimeDep, session: SessionDep) -> dict[str
 
 
 @router.get("/shops/{shop_id}/stats")
-def shop_stats(shop_id: int, session: SessionDep, days: int = Query(7, ge=1, le=366)) -> dict[str, Any]:
+def shop_stats(shop_id: int, session: ReadSessionDep, days: int = Query(7, ge=1, le=366)) -> dict[str, Any]:
     shops.get_shop(session, shop_id)
     return jobs.shop_stats(session, shop_id, days)
 
 
 @router.get("/shops/{shop_id}/stats/daily")
-def shop_daily_stats(shop_id: int, session: SessionDep, days: int = Query(7, ge=1, le=366)) -> list[dict[str, Any]]:
+def shop_daily_stats(shop_id: int, session: ReadSessionDep, days: int = Query(7, ge=1, le=366)) -> list[dict[str, Any]]:
     """Jobs by outcome and items handled per UTC day, oldest first (the sync centre's chart)."""
     shops.get_shop(session, shop_id)
     return jobs.daily_stats(session, shop_id, days)
@@ -169,7 +172,7 @@ def shop_daily_stats(shop_id: int, session: SessionDep, days: int = Query(7, ge=
 
 @router.get("/products")
 def list_products(
-    session: SessionDep,
+    session: ReadSessionDep,
     search: str = Query("", max_length=200),
     shop_id: int | None = None,
     limit: int = Query(50, ge=1, le=500),

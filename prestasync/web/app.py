@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -30,7 +30,7 @@ from prestasync.web.auth import AuthGate, SecurityHeaders, require_principal
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(rt: Runtime, *, queue: Enqueuer | None = None, live: events.Settings | None = None) -> FastAPI:
+def create_app(rt: Runtime, *, queue: Enqueuer | None = None, live: events.LiveSettings | None = None) -> FastAPI:
     """Build the app around a runtime. `queue` defaults to the configured Huey queue.
 
     `live` tunes the job-change poller; by default it polls as often as job progress is
@@ -38,7 +38,7 @@ def create_app(rt: Runtime, *, queue: Enqueuer | None = None, live: events.Setti
     """
     url = rt.settings.resolved_database_url
     reader = make_engine(url, read_only=True)
-    live = live or events.Settings(interval_s=max(0.05, rt.settings.progress_interval_s))
+    live = live or events.LiveSettings(interval_s=max(0.05, rt.settings.progress_interval_s))
     broadcaster = events.Broadcaster(make_engine(url, read_only=True), live)
 
     @asynccontextmanager
@@ -83,9 +83,9 @@ def create_app(rt: Runtime, *, queue: Enqueuer | None = None, live: events.Setti
 
 
 def healthz(request: Request) -> JSONResponse:
-    rt: Runtime = request.app.state.runtime
+    reader: Engine = request.app.state.reader  # a probe must not take SQLite's write lock
     try:
-        with rt.engine.connect() as conn:
+        with reader.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception:
         return JSONResponse({"status": "unhealthy", "database": "unreachable"}, status_code=503)
@@ -93,8 +93,8 @@ def healthz(request: Request) -> JSONResponse:
 
 
 def metrics(request: Request) -> PlainTextResponse:
-    rt: Runtime = request.app.state.runtime
-    with Session(rt.engine) as session:
+    reader: Engine = request.app.state.reader
+    with Session(reader) as session:
         counts = jobs.summary(session)
     return PlainTextResponse(metrics_text(counts), media_type="text/plain; version=0.0.4")
 

@@ -1,0 +1,35 @@
+// Page start-up: wires the monitor, the live connection, toasts, the error modal and actions.
+
+import { Monitor } from "./monitor.js";
+import { Live } from "./live.js";
+import { JobToaster } from "./toaster.js";
+import { ErrorModal } from "./errors.js";
+import { initProducts } from "./products.js";
+
+function start() {
+  const root = document.querySelector("[data-monitor]");
+  if (!root) return;
+  let monitor = null;
+  const modal = new ErrorModal(document.getElementById("errors-modal"), {
+    onRetryFailed: (job) => monitor.retry(job, true),
+  });
+  monitor = new Monitor(root, { onErrors: (job) => modal.open(job) });
+  const toaster = new JobToaster(monitor.initial);
+  const onJob = (job, { live }) => {
+    toaster.note(job, { live });
+    monitor.apply(job);
+  };
+  const live = new Live({
+    lastEventId: document.body.dataset.lastEventId,
+    activeIds: monitor.initial.filter((job) => !["completed", "failed", "cancelled"].includes(job.status)).map((job) => job.id),
+    onJob,
+    onSnapshot: (jobs) => jobs.forEach((job) => onJob(job, { live: false })),
+    onMode: (mode) => monitor.setMode(mode),
+  });
+  live.start();
+  const actions = document.querySelector('[data-field="actions"]');
+  if (actions) initProducts(actions, { onStarted: (job) => { toaster.note(job, { live: true }); monitor.apply(job, { force: true }); } });
+  window.prestasync = { monitor, live }; // for debugging in the console
+}
+
+start();

@@ -1,0 +1,224 @@
+"""Web test fixtures: the app on a real uvicorn server in a thread, signed-in clients, a worker, Chromium.
+
+Chromium is Debian's `/usr/bin/chromium` driven by Playwright's Python package; browser
+tests skip with the reason when either is missing, and fail instead under
+PRESTASYNC_REQUIRE_SERVICES=1 (as `need_service` does for databases).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from prestasync import accounts
+from prestasync.config import Settings
+from prestasync.runtime import Runtime
+from prestasync.web import events
+from prestasync.web.app import create_app
+
+PASSWORD = "correct horse battery"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+FAST_LIVE = events.LiveSettings(interval_s=0.05, keepalive_s=1.0, idle_after_s=60.0)
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0, message: str = "condition") -> Any:
+    """Poll `condition` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(0.02)
+
+
+class StubQueue:
+    """An enqueuer that only records job ids (tests that need no worker)."""
+
+    def __init__(self) -> None:
+        self.enqueued: list[int] = []
+
+    def enqueue_job(self, job_id: int) -> None:
+        self.enqueued.append(job_id)
+
+
+@dataclass
+class LiveServer:
+    """The app served by uvicorn on a loopback port, in a daemon thread."""
+
+    app: FastAPI
+    server: uvicorn.Server
+    thread: threading.Thread
+    url: str
+
+    @property
+    def rt(self) -> Runtime:
+        rt: Runtime = self.app.state.runtime
+        return rt
+
+    @property
+    def broadcaster(self) -> events.Broadcaster:
+        b: events.Broadcaster = self.app.state.broadcaster
+        return b
+
+    @classmethod
+    def start(cls, app: FastAPI) -> LiveServer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=3,
+            backlog=2048,
+            limit_concurrency=None,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="web")
+        thread.start()
+        wait_until(lambda: server.started or not thread.is_alive(), 20, "the web server to start")
+        assert server.started, "the web server did not start"
+        return cls(app, server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}")
+
+    def stop(self) -> None:
+        self.broadcaster.close_threadsafe()
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        secret_key="web-test-secret",
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        queue_url=f"sqlite:///{tmp_path / 'queue.db'}",
+        admin_password=PASSWORD,
+        progress_interval_s=0.05,
+        heartbeat_every_s=0.5,
+    )
+
+
+@pytest.fixture
+def stub_queue() -> StubQueue:
+    return StubQueue()
+
+
+@pytest.fixture
+def live(web_settings: Settings, stub_queue: StubQueue) -> Iterator[LiveServer]:
+    """The app on a real server, with a stub queue (no worker)."""
+    server = LiveServer.start(create_app(Runtime(web_settings), queue=stub_queue, live=FAST_LIVE))
+    yield server
+    server.stop()
+
+
+def sign_in(client: httpx.Client, username: str = "admin", password: str = PASSWORD) -> str:
+    """Sign `client` in through the login form; returns the session's CSRF token."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, "the login form has a CSRF token"
+    done = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token[1], "next": "/products"}
+    )
+    assert done.status_code == 303, done.text
+    home = client.get("/products")
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', home.text)
+    assert csrf
+    return csrf[1]
+
+
+def make_token(rt: Runtime, name: str = "test") -> str:
+    with rt.session() as session, session.begin():
+        user = accounts.find_user(session, rt.settings.admin_user)
+        assert user is not None
+        _, plain = accounts.create_token(session, user, name)
+    return plain
+
+
+@pytest.fixture
+def token(live: LiveServer) -> str:
+    return make_token(live.rt)
+
+
+@pytest.fixture
+def worker(web_settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """A real worker process (`python -m prestasync worker`) on the test's database and queue."""
+    env = {
+        **os.environ,
+        "PRESTASYNC_DATA_DIR": str(web_settings.data_dir),
+        "PRESTASYNC_DATABASE_URL": web_settings.resolved_database_url,
+        "PRESTASYNC_QUEUE_URL": web_settings.resolved_queue_url,
+        "PRESTASYNC_SECRET_KEY": web_settings.secret_key,
+        "PRESTASYNC_PROGRESS_INTERVAL_S": "0.1",
+        "PRESTASYNC_HEARTBEAT_EVERY_S": "1",
+        "PRESTASYNC_PAGE_SIZE": "20",
+        "PRESTASYNC_CHUNK_SIZE": "10",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "prestasync", "worker", "--concurrency", "4", "--no-periodic"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    yield child
+    child.terminate()
+    try:
+        child.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def need_chromium() -> None:
+    """Skip (or, under CI, fail) when Debian's Chromium or the Playwright package is missing."""
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is not installed"
+    if reason is None:
+        return
+    if os.environ.get("PRESTASYNC_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (PRESTASYNC_REQUIRE_SERVICES=1: CI must have every service)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,93 @@
+"""UI texts: the seed's wording in both languages, and choosing the language."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from prestasync.web.i18n import EN, PL, Texts, choose_language, parse_accept_language
+
+
+def job(**values: Any) -> dict[str, Any]:
+    base = {
+        "id": 12,
+        "type": "import",
+        "status": "running",
+        "shop_name": "Demo PL",
+        "total": 450,
+        "processed": 120,
+        "failed": 0,
+        "elapsed_s": 65.0,
+        "rate_per_s": 41.2,
+        "eta_s": 8.0,
+    }
+    return {**base, **values}
+
+
+@pytest.mark.parametrize(
+    ("lang", "kind", "expected"),
+    [
+        ("pl", "import", "Importowanie… 120/450 produktów z Demo PL"),
+        ("en", "import", "Importing… 120/450 products from Demo PL"),
+        ("pl", "export", "Eksportowanie… 120/450 produktów do Demo PL"),
+        ("en", "export", "Exporting… 120/450 products to Demo PL"),
+        ("pl", "sync", "Synchronizacja… 120/450 produktów do Demo PL"),
+        ("en", "sync", "Syncing… 120/450 products to Demo PL"),
+    ],
+)
+def test_running_jobs_read_like_the_seed(lang: str, kind: str, expected: str) -> None:
+    assert Texts(lang).job(job(type=kind))["title"] == expected
+
+
+def test_the_failed_count_reads_like_the_seed() -> None:
+    assert Texts("pl").job(job(failed=3))["errors"] == "Błąd importu 3 produktów"
+    assert Texts("en").job(job(failed=3, type="export"))["errors"] == "Export failed for 3 products"
+    assert Texts("pl").job(job())["errors"] == ""
+
+
+def test_rate_and_eta_only_for_a_warmed_up_running_job() -> None:
+    view = Texts("en").job(job())
+    assert (view["rate"], view["eta"], view["elapsed"]) == ("41.2/s", "ETA 8 s", "elapsed 1 min 5 s")
+    cold = Texts("en").job(job(rate_per_s=None, eta_s=None))
+    assert cold["rate"] == cold["eta"] == ""
+    done = Texts("en").job(job(status="completed", processed=450))
+    assert done["title"] == "Imported 450/450 products from Demo PL" and done["rate"] == ""
+
+
+def test_button_states_follow_the_job_state() -> None:
+    states = {s: Texts("en").job(job(status=s, failed=2)) for s in ("pending", "running", "cancelling", "failed")}
+    assert [states[s]["can_cancel"] for s in states] == [True, True, False, False]
+    assert [states[s]["can_retry"] for s in states] == [False, False, False, True]
+    assert states["failed"]["can_retry_failed"]
+    assert not Texts("en").job(job(status="completed", failed=0))["can_retry_failed"]
+
+
+def test_a_deleted_shop_is_named_as_such() -> None:
+    assert Texts("en").job(job(shop_name=""))["title"].endswith("from (deleted shop)")
+
+
+def test_both_languages_have_the_same_keys_and_placeholders() -> None:
+    assert EN.keys() == PL.keys()
+    for key in EN:
+        assert set(re.findall(r"\{\w+\}", EN[key])) == set(re.findall(r"\{\w+\}", PL[key])), key
+
+
+def test_accept_language_is_ranked_by_quality() -> None:
+    assert parse_accept_language("en;q=0.5, pl-PL, de;q=0") == ["pl", "en"]
+    assert parse_accept_language("") == []
+
+
+@pytest.mark.parametrize(
+    ("cookie", "header", "expected"),
+    [
+        (None, "pl-PL,pl;q=0.9,en;q=0.8", "pl"),
+        (None, "de-DE, en;q=0.5", "en"),
+        (None, "de-DE", "en"),
+        ("pl", "en-GB", "pl"),
+        ("xx", "pl", "pl"),
+    ],
+)
+def test_the_language_comes_from_the_cookie_then_the_browser(cookie: str | None, header: str, expected: str) -> None:
+    assert choose_language(cookie, header) == expected
