@@ -161,6 +161,20 @@ def start_worker(tmp_path: Path) -> Iterator[WorkerFactory]:
             proc.wait()
 
 
+class RecordingQueue:
+    """A queue that only records what was enqueued, for tests that decide when tasks run."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.chunks: list[int] = []
+
+    def enqueue_job(self, job_id: int) -> None:
+        self.ids.append(job_id)
+
+    def enqueue_open_chunks(self, job_id: int) -> None:
+        self.chunks.append(job_id)
+
+
 def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> object:
     """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -12,14 +12,7 @@ from prestasync.models import JobItem, utcnow
 from prestasync.progress import JobStatus, JobType
 from prestasync.runtime import Runtime
 from prestasync.tracker import Tracker
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-
-    def enqueue_job(self, job_id: int) -> None:
-        self.ids.append(job_id)
+from tests.conftest import RecordingQueue
 
 
 @pytest.fixture
@@ -44,7 +37,7 @@ def finished_job_with_failures(rt: Runtime, control: Control, skus: list[str]) -
 
 
 def test_start_enqueues_after_commit_one_job_per_shop(rt: Runtime) -> None:
-    queue = Recorder()
+    queue = RecordingQueue()
     created = Control(rt, queue).start(JobType.EXPORT, [1, 2], {"skus": ["B", "A", "A"]})
     assert queue.ids == [j.id for j in created]
     assert {j.shop_name for j in created} == {"A", "B"}
@@ -64,25 +57,25 @@ def test_params_are_validated() -> None:
 
 def test_unknown_shop_is_refused(rt: Runtime) -> None:
     with pytest.raises(ControlError, match="no shop with id 99"):
-        Control(rt, Recorder()).start(JobType.IMPORT, [99], {})
+        Control(rt, RecordingQueue()).start(JobType.IMPORT, [99], {})
 
 
 def test_retry_failed_only_takes_exactly_the_failed_skus(rt: Runtime) -> None:
-    control = Control(rt, Recorder())
+    control = Control(rt, RecordingQueue())
     original = finished_job_with_failures(rt, control, ["S-2", "S-1", "S-3"])
     retry = control.retry(original, failed_only=True)
     assert (retry.retry_of, retry.params, retry.status) == (original, {"skus": ["S-1", "S-2", "S-3"]}, "pending")
 
 
 def test_retry_of_an_active_job_is_refused(rt: Runtime) -> None:
-    control = Control(rt, Recorder())
+    control = Control(rt, RecordingQueue())
     (job,) = control.start(JobType.IMPORT, [1], {})
     with pytest.raises(ControlError, match="still pending"):
         control.retry(job.id)
 
 
 def test_two_retries_at_once_make_one_job(rt: Runtime) -> None:
-    control = Control(rt, Recorder())
+    control = Control(rt, RecordingQueue())
     original = finished_job_with_failures(rt, control, ["S-1"])
     results: list[object] = []
     barrier = threading.Barrier(2)
@@ -104,21 +97,21 @@ def test_two_retries_at_once_make_one_job(rt: Runtime) -> None:
 
 
 def test_cancel_of_a_finished_job_says_why(rt: Runtime) -> None:
-    control = Control(rt, Recorder())
+    control = Control(rt, RecordingQueue())
     original = finished_job_with_failures(rt, control, [])
     with pytest.raises(ControlError, match="only active jobs"):
         control.cancel(original)
 
 
 def test_failed_only_without_failures_is_refused(rt: Runtime, tmp_path: Path) -> None:
-    control = Control(rt, Recorder())
+    control = Control(rt, RecordingQueue())
     original = finished_job_with_failures(rt, control, [])
     with pytest.raises(ControlError, match="no failed items"):
         control.retry(original, failed_only=True)
 
 
 def test_import_retry_failed_only_uses_remote_ids(rt: Runtime) -> None:
-    control = Control(rt, Recorder())
+    control = Control(rt, RecordingQueue())
     (job,) = control.start(JobType.IMPORT, [1], {})
     with Session(rt.engine) as session, session.begin():
         now = utcnow()

@@ -11,19 +11,7 @@ from prestasync.progress import JobStatus, JobType
 from prestasync.recovery import MAX_ATTEMPTS, reap
 from prestasync.runtime import Runtime
 from prestasync.tracker import Tracker
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-
-        self.chunks: list[int] = []
-
-    def enqueue_job(self, job_id: int) -> None:
-        self.ids.append(job_id)
-
-    def enqueue_open_chunks(self, job_id: int) -> None:
-        self.chunks.append(job_id)
+from tests.conftest import RecordingQueue
 
 
 @pytest.fixture
@@ -53,7 +41,7 @@ def status(rt: Runtime, job_id: int) -> Job:
 
 
 def test_a_job_without_heartbeat_is_resumed(rt: Runtime) -> None:
-    queue = Recorder()
+    queue = RecordingQueue()
     stale, fresh = job_in(rt, JobStatus.RUNNING, age_s=30), job_in(rt, JobStatus.RUNNING, age_s=1)
     report = reap(rt, queue)
     assert report.resumed == [stale] and queue.ids == [stale]
@@ -66,7 +54,7 @@ def test_resumed_export_items_go_back_to_queued(rt: Runtime) -> None:
     with Session(rt.engine) as session, session.begin():
         now = utcnow()
         session.add(JobItem(job_id=job_id, sku="A", state="running", attempt=1, created_at=now, updated_at=now))
-    reap(rt, Recorder())
+    reap(rt, RecordingQueue())
     with Session(rt.engine) as session:
         states = session.execute(select(JobItem.state).where(JobItem.job_id == job_id)).scalars().all()
     assert states == ["queued"]
@@ -77,16 +65,16 @@ def test_a_fanned_out_job_waiting_in_the_queue_is_not_resumed(rt: Runtime) -> No
     with Session(rt.engine) as session, session.begin():
         now = utcnow()
         session.add(JobItem(job_id=job_id, sku="A", state="queued", attempt=1, created_at=now, updated_at=now))
-    queue = Recorder()
+    queue = RecordingQueue()
     report = reap(rt, queue)
     assert (report.waiting, queue.chunks, queue.ids) == ([job_id], [job_id], [])
     assert status(rt, job_id).status == "running"
-    assert reap(rt, Recorder()).waiting == []  # its heartbeat was refreshed
+    assert reap(rt, RecordingQueue()).waiting == []  # its heartbeat was refreshed
 
 
 def test_a_job_lost_too_often_fails_with_worker_lost(rt: Runtime) -> None:
     job_id = job_in(rt, JobStatus.RUNNING, age_s=30, attempts=MAX_ATTEMPTS)
-    report = reap(rt, Recorder())
+    report = reap(rt, RecordingQueue())
     job = status(rt, job_id)
     assert report.failed == [job_id]
     assert job.status == "failed" and job.error_message and job.error_message.startswith("worker lost")
@@ -94,12 +82,12 @@ def test_a_job_lost_too_often_fails_with_worker_lost(rt: Runtime) -> None:
 
 def test_cancelling_jobs_always_end(rt: Runtime) -> None:
     dead = job_in(rt, JobStatus.CANCELLING, age_s=30)
-    assert reap(rt, Recorder()).cancelled == [dead]
+    assert reap(rt, RecordingQueue()).cancelled == [dead]
     assert status(rt, dead).status == "cancelled"
 
 
 def test_a_forgotten_pending_job_is_enqueued_again_once(rt: Runtime) -> None:
-    queue = Recorder()
+    queue = RecordingQueue()
     job_id = job_in(rt, JobStatus.PENDING, age_s=60)
     reap(rt, queue)
     reap(rt, queue)
@@ -108,7 +96,7 @@ def test_a_forgotten_pending_job_is_enqueued_again_once(rt: Runtime) -> None:
 
 def test_two_reapers_at_once_act_once(rt: Runtime) -> None:
     job_id = job_in(rt, JobStatus.RUNNING, age_s=30)
-    first, second = Recorder(), Recorder()
+    first, second = RecordingQueue(), RecordingQueue()
     reap(rt, first)
     reap(rt, second)
     assert first.ids + second.ids == [job_id]

@@ -11,18 +11,9 @@ from prestasync.progress import JobType
 from prestasync.queue import make_huey
 from prestasync.runtime import Runtime
 from prestasync.tasks import Tasks
+from tests.conftest import RecordingQueue
 
 KEY = "TASKKEY" + "2" * 25
-
-
-class Held:
-    """Keeps enqueued ids so the test decides when (and how often) a task runs."""
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-
-    def enqueue_job(self, job_id: int) -> None:
-        self.ids.append(job_id)
 
 
 @pytest.fixture
@@ -36,7 +27,7 @@ def rt(settings: Settings) -> Runtime:
 def test_a_job_whose_shop_was_deleted_fails_with_a_clear_message(rt: Runtime, type: JobType) -> None:
     with rt.session() as session, session.begin():
         shops.add_shop(session, rt.vault, name="Gone", url="http://gone.test", key=KEY)
-    (job,) = Control(rt, Held()).start(type, [1], {})
+    (job,) = Control(rt, RecordingQueue()).start(type, [1], {})
     with rt.session() as session, session.begin():
         session.execute(delete(Shop))
     Tasks(make_huey("memory://"), rt).run_job(job.id)
@@ -50,7 +41,7 @@ def test_a_duplicate_delivery_does_nothing(rt: Runtime) -> None:
     with RunningEmulator({"": shop}) as running:
         with rt.session() as session, session.begin():
             shops.add_shop(session, rt.vault, name="A", url=running.url, key=KEY)
-        (job,) = Control(rt, Held()).start(JobType.IMPORT, [1], {})
+        (job,) = Control(rt, RecordingQueue()).start(JobType.IMPORT, [1], {})
         tasks = Tasks(make_huey("memory://"), rt)
         tasks.run_job(job.id)
         requests = shop.requests

@@ -13,8 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from prestasync.config import Settings
 from prestasync.runtime import Runtime
 from prestasync.web import events
 from prestasync.web.app import create_app
+from tests.conftest import RecordingQueue, wait_for
 
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -43,28 +43,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FAST_LIVE = events.LiveSettings(interval_s=0.05, keepalive_s=1.0, idle_after_s=60.0)
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 10.0, message: str = "condition") -> Any:
-    """Poll `condition` until it returns something truthy, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
-        time.sleep(0.02)
-
-
-class StubQueue:
-    """An enqueuer that only records job ids (tests that need no worker)."""
-
-    def __init__(self) -> None:
-        self.enqueued: list[int] = []
-
-    def enqueue_job(self, job_id: int) -> None:
-        self.enqueued.append(job_id)
 
 
 @dataclass
@@ -103,7 +81,7 @@ class LiveServer:
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="web")
         thread.start()
-        wait_until(lambda: server.started or not thread.is_alive(), 20, "the web server to start")
+        wait_for(lambda: server.started or not thread.is_alive(), 20, "the web server to start")
         assert server.started, "the web server did not start"
         return cls(app, server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}")
 
@@ -114,25 +92,17 @@ class LiveServer:
 
 
 @pytest.fixture
-def web_settings(tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        secret_key="web-test-secret",
-        database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        queue_url=f"sqlite:///{tmp_path / 'queue.db'}",
-        admin_password=PASSWORD,
-        progress_interval_s=0.05,
-        heartbeat_every_s=0.5,
-    )
+def web_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"admin_password": PASSWORD})
 
 
 @pytest.fixture
-def stub_queue() -> StubQueue:
-    return StubQueue()
+def stub_queue() -> RecordingQueue:
+    return RecordingQueue()
 
 
 @pytest.fixture
-def live(web_settings: Settings, stub_queue: StubQueue) -> Iterator[LiveServer]:
+def live(web_settings: Settings, stub_queue: RecordingQueue) -> Iterator[LiveServer]:
     """The app on a real server, with a stub queue (no worker)."""
     server = LiveServer.start(create_app(Runtime(web_settings), queue=stub_queue, live=FAST_LIVE))
     yield server

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
 from prestasync import accounts, shops
-from tests.web.conftest import PASSWORD, LiveServer, StubQueue, make_token, sign_in
+from tests.web.conftest import PASSWORD, LiveServer, RecordingQueue, make_token, sign_in
 
 OPEN = {"/healthz", "/login"}
 
@@ -58,7 +58,7 @@ def test_open_routes_answer_without_credentials(live: LiveServer) -> None:
         assert css.status_code == 200 and "text/css" in css.headers["content-type"]
 
 
-def test_a_cookie_post_needs_the_csrf_token(live: LiveServer, stub_queue: StubQueue) -> None:
+def test_a_cookie_post_needs_the_csrf_token(live: LiveServer, stub_queue: RecordingQueue) -> None:
     with live.rt.session() as session, session.begin():
         shop_id = shops.add_shop(session, live.rt.vault, name="Demo", url="http://127.0.0.1:9", key="K" * 32).id
     with httpx.Client(base_url=live.url) as client:
@@ -69,10 +69,10 @@ def test_a_cookie_post_needs_the_csrf_token(live: LiveServer, stub_queue: StubQu
         assert "CSRF" in refused.json()["detail"]
         assert client.post("/api/jobs", json=body, headers={"X-CSRF-Token": "nope"}).status_code == 403
         assert client.post("/logout").status_code == 403  # a form post without its field
-        assert stub_queue.enqueued == []
+        assert stub_queue.ids == []
         allowed = client.post("/api/jobs", json=body, headers={"X-CSRF-Token": csrf})
         assert allowed.status_code == 202
-    assert stub_queue.enqueued == [allowed.json()["jobs"][0]["id"]]
+    assert stub_queue.ids == [allowed.json()["jobs"][0]["id"]]
 
 
 def test_a_form_post_passes_with_the_csrf_field(live: LiveServer) -> None:

@@ -21,7 +21,7 @@ from prestasync.prestashop.emulator import EmulatedShop, RunningEmulator, ShopCo
 from prestasync.progress import JobStatus, JobType
 from prestasync.runtime import Runtime
 from prestasync.web.app import create_app
-from tests.web.conftest import ARTIFACTS, FAST_LIVE, PASSWORD, LiveServer, StubQueue, wait_until
+from tests.web.conftest import ARTIFACTS, FAST_LIVE, PASSWORD, LiveServer, RecordingQueue, wait_for
 from tests.web.test_events import touch_job
 
 pytestmark = pytest.mark.browser
@@ -132,7 +132,7 @@ def test_import_from_the_page_runs_live_to_the_end_with_a_toast_and_grouped_erro
     page.evaluate("window.__sameDocument = true")
     pick_shop(page, "Demo PL")
     page.click('[data-action="import"]')
-    job_id = wait_until(lambda: page.evaluate("document.querySelector('article.job')?.dataset.jobId"), 10, "a card")
+    job_id = wait_for(lambda: page.evaluate("document.querySelector('article.job')?.dataset.jobId"), 10, "a card")
     card = dashboard.card(int(job_id))
     # Record every width the bar takes, to see it move rather than jump from 0 to 100.
     page.evaluate(
@@ -187,7 +187,7 @@ def test_import_from_the_page_runs_live_to_the_end_with_a_toast_and_grouped_erro
     pick_shop(page, "Demo EN")
     page.click('[data-action="export-all"]')
     page.locator("article.job", has_text="Eksportowanie…").wait_for()
-    wait_until(lambda: dashboard.newest_job(JobType.EXPORT).processed >= 40, 20, "the export to get going")
+    wait_for(lambda: dashboard.newest_job(JobType.EXPORT).processed >= 40, 20, "the export to get going")
     # animations="disabled" finishes the bar's width transition for the picture.
     page.screenshot(path=str(ARTIFACTS / "products.png"), full_page=True, animations="disabled")
     page.locator('article.job [data-action="cancel"]').first.click()
@@ -204,10 +204,10 @@ def test_a_running_export_is_cancelled_from_its_card(dashboard: Dashboard) -> No
     dashboard.log_in()
     pick_shop(page, "Demo EN")
     page.click('[data-action="export-all"]')
-    job_id = int(wait_until(lambda: page.evaluate("document.querySelector('article.job')?.dataset.jobId"), 10))
+    job_id = int(wait_for(lambda: page.evaluate("document.querySelector('article.job')?.dataset.jobId"), 10))
     card = dashboard.card(job_id)
     card.locator('[data-field="title"]').filter(has_text="Eksportowanie…").wait_for()
-    wait_until(lambda: dashboard.job(job_id).processed > 0, 20, "the export to make progress")
+    wait_for(lambda: dashboard.job(job_id).processed > 0, 20, "the export to make progress")
     cancel = card.locator('[data-action="cancel"]')
     assert cancel.is_enabled() and card.locator('[data-action="retry"]').is_disabled()
     cancel.click()
@@ -226,13 +226,13 @@ def test_retry_failed_only_from_the_card_exports_exactly_the_failed_products(das
     dashboard.log_in()
     pick_shop(page, "Demo EN")
     page.click('[data-action="export-all"]')
-    job_id = int(wait_until(lambda: page.evaluate("document.querySelector('article.job')?.dataset.jobId"), 10))
+    job_id = int(wait_for(lambda: page.evaluate("document.querySelector('article.job')?.dataset.jobId"), 10))
     card = dashboard.card(job_id)
     card.locator('[data-field="badge"]', has_text="Ukończono").wait_for()
     assert card.locator('[data-action="errors"]').inner_text() == "Błąd eksportu 3 produktów"
     dashboard.emulated["en"].config.fail_skus = set()
     card.locator('[data-action="retry-failed"]').click()
-    retry = wait_until(
+    retry = wait_for(
         lambda: dashboard.newest_job(JobType.EXPORT).retry_of == job_id and dashboard.newest_job(JobType.EXPORT), 10
     )
     assert sorted(retry.params["skus"]) == sorted(failing)
@@ -283,7 +283,7 @@ def _seed_hostile_data(rt: Runtime) -> int:
 
 
 def test_shop_and_user_data_is_shown_as_text_and_never_runs(browser: Any, web_settings: Settings) -> None:
-    server = LiveServer.start(create_app(Runtime(web_settings), queue=StubQueue(), live=FAST_LIVE))
+    server = LiveServer.start(create_app(Runtime(web_settings), queue=RecordingQueue(), live=FAST_LIVE))
     job_id = _seed_hostile_data(server.rt)
     context = browser.new_context(locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)
@@ -317,7 +317,7 @@ def test_shop_and_user_data_is_shown_as_text_and_never_runs(browser: Any, web_se
 
 
 def test_without_event_source_the_page_polls_and_still_updates(browser: Any, web_settings: Settings) -> None:
-    server = LiveServer.start(create_app(Runtime(web_settings), queue=StubQueue(), live=FAST_LIVE))
+    server = LiveServer.start(create_app(Runtime(web_settings), queue=RecordingQueue(), live=FAST_LIVE))
     with server.rt.session() as session, session.begin():
         shop = shops.add_shop(session, server.rt.vault, name="Demo PL", url="http://127.0.0.1:9", key="K" * 32)
         job_id = jobs.create_job(session, type=JobType.IMPORT, shop=shop, params={}, total=50)

@@ -20,7 +20,7 @@ from prestasync.models import Job, utcnow
 from prestasync.progress import JobType
 from prestasync.runtime import Runtime
 from prestasync.web import events
-from tests.web.conftest import FAST_LIVE, LiveServer, wait_until
+from tests.web.conftest import FAST_LIVE, LiveServer, wait_for
 
 T = TypeVar("T")
 
@@ -116,7 +116,7 @@ def run_in_thread(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 def test_the_stream_has_the_sse_headers_a_snapshot_and_keep_alives(live: LiveServer, token: str) -> None:
     job_id = seed_job(live.rt)
-    wait_until(lambda: job_id in live.broadcaster.known, 5, "the poller to see the job")
+    wait_for(lambda: job_id in live.broadcaster.known, 5, "the poller to see the job")
     with (
         httpx.Client(base_url=live.url, headers=bearer(token), timeout=10) as client,
         client.stream("GET", "/api/events") as response,
@@ -172,7 +172,7 @@ def test_two_hundred_clients_get_the_change_at_the_same_db_cost_as_one(live: Liv
 
 def test_a_reconnecting_client_gets_the_missed_events_not_a_snapshot(live: LiveServer, token: str) -> None:
     job_id = seed_job(live.rt)
-    wait_until(lambda: job_id in live.broadcaster.known, 5, "the poller to see the job")
+    wait_for(lambda: job_id in live.broadcaster.known, 5, "the poller to see the job")
     with httpx.Client(base_url=live.url, headers=bearer(token), timeout=10) as client:
         with client.stream("GET", "/api/events") as response:
             first = next(e for e in parse_sse(response.iter_lines()) if not e.comment)
@@ -180,7 +180,7 @@ def test_a_reconnecting_client_gets_the_missed_events_not_a_snapshot(live: LiveS
         seq = live.broadcaster.seq
         for processed in (10, 20, 30):
             touch_job(live.rt, job_id, processed)
-            wait_until(lambda s=seq: live.broadcaster.seq > s, 5, "the change to be published")
+            wait_for(lambda s=seq: live.broadcaster.seq > s, 5, "the change to be published")
             seq = live.broadcaster.seq
         with client.stream("GET", "/api/events", headers={"Last-Event-ID": first.id}) as response:
             resumed = next(e for e in parse_sse(response.iter_lines()) if not e.comment)
@@ -192,7 +192,7 @@ def test_a_reconnecting_client_gets_the_missed_events_not_a_snapshot(live: LiveS
 @pytest.mark.parametrize("last_id", ["deadbeef-3", "garbage", "{epoch}-999999"])
 def test_an_unknown_or_foreign_event_id_gets_a_snapshot(live: LiveServer, token: str, last_id: str) -> None:
     seed_job(live.rt)
-    wait_until(lambda: live.broadcaster.known, 5, "the poller to load the jobs")
+    wait_for(lambda: live.broadcaster.known, 5, "the poller to load the jobs")
     last_id = last_id.replace("{epoch}", live.broadcaster.epoch)
     headers = {**bearer(token), "Last-Event-ID": last_id}
     with (
@@ -205,10 +205,10 @@ def test_an_unknown_or_foreign_event_id_gets_a_snapshot(live: LiveServer, token:
 
 def test_the_query_parameter_resumes_like_the_header(live: LiveServer, token: str) -> None:
     job_id = seed_job(live.rt)
-    wait_until(lambda: live.broadcaster.known, 5, "the poller to load the jobs")
+    wait_for(lambda: live.broadcaster.known, 5, "the poller to load the jobs")
     rendered_at = live.broadcaster.last_id
     touch_job(live.rt, job_id, 5)
-    wait_until(lambda: live.broadcaster.last_id != rendered_at, 5, "the change to be published")
+    wait_for(lambda: live.broadcaster.last_id != rendered_at, 5, "the change to be published")
     with (
         httpx.Client(base_url=live.url, headers=bearer(token), timeout=10) as client,
         client.stream("GET", "/api/events", params={"last_event_id": rendered_at}) as response,
