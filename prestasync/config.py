@@ -46,6 +46,8 @@ class Settings(BaseSettings):
 
     admin_user: str = "admin"
     admin_password: str = ""
+    # Mark the session cookie `Secure` (set it when the dashboard is served over HTTPS).
+    cookie_secure: bool = False
 
     @property
     def resolved_database_url(self) -> str:

@@ -75,6 +75,7 @@ def create_app(rt: Runtime, *, queue: Enqueuer | None = None, live: events.LiveS
         secret_key=auth.session_key(rt.settings.secret_key),
         session_cookie=auth.SESSION_COOKIE,
         max_age=auth.SESSION_MAX_AGE,
+        https_only=rt.settings.cookie_secure,
         same_site="lax",
     )
     app.add_middleware(SecurityHeaders)

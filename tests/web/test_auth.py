@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
 from prestasync import accounts, shops
+from prestasync.config import Settings
 from tests.web.conftest import PASSWORD, LiveServer, RecordingQueue, make_token, sign_in
 
 OPEN = {"/healthz", "/login"}
@@ -159,3 +160,15 @@ def test_the_session_cookie_is_httponly_and_samesite(live: LiveServer) -> None:
     with httpx.Client(base_url=live.url) as client:
         cookie = client.get("/login").headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_cookie_secure_marks_the_session_cookie_secure(web_settings: Settings, stub_queue: RecordingQueue) -> None:
+    from fastapi.testclient import TestClient
+
+    from prestasync.runtime import Runtime
+    from prestasync.web.app import create_app
+
+    rt = Runtime(web_settings.model_copy(update={"cookie_secure": True}))
+    with TestClient(create_app(rt, queue=stub_queue)) as client:
+        cookie = client.get("/login").headers["set-cookie"].lower()
+    assert "secure" in [part.strip() for part in cookie.split(";")]
