@@ -174,6 +174,8 @@ def _print_demo_help(port: int, seeded: int) -> None:
     out.print(
         f"""
 prestasync demo is running: {url}  (API docs: {url}/docs)
+Log in as "admin"; the password was printed when the account was first created and is in
+<data dir>/admin-password.txt (change it: prestasync users set-password admin).
 Two emulated shops are registered: "Demo PL" and "Demo EN" (each with a few broken records).
 {f"{seeded} catalogue products were seeded. " if seeded else ""}In another terminal, try:
   prestasync import --shop "Demo PL" --wait
