@@ -311,7 +311,13 @@ class Tracker:
         return done, failed
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+        # Fixed ticks, not "interval after the last flush": the write time must not stretch the
+        # period (that would add writes' worth of staleness and drift the write count).
+        tick = self.clock()
+        while True:
+            tick += self.interval_s
+            if self._stop.wait(max(tick - self.clock(), 0.0)):
+                return
             with self._lock:
                 dirty = not self._pending.empty()
             idle_for = self.clock() - self._last_write
