@@ -158,7 +158,8 @@ def retry(job_id: int, failed_only: bool = typer.Option(False, help="Only the fa
     """Run a finished job again as a new job."""
     rt = runtime()
     job = control(rt).retry(job_id, failed_only=failed_only)
-    what = f"{job.params.get('skus') and len(job.params['skus']) or 'all'} items"
+    chosen = job.params.get("skus") or job.params.get("remote_ids")
+    what = f"the {len(chosen)} failed items" if failed_only and chosen else "same parameters"
     out.print(f"job {job.id} queued: retry of job {job_id} ({what})")
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -169,19 +171,28 @@ def _seed_catalogue(rt: Runtime, count: int) -> int:
     return count
 
 
+def _command() -> str:
+    """How to call this CLI from the current directory (a fresh clone has it in .venv/bin)."""
+    script = Path(sys.executable).parent / "prestasync"
+    if not script.exists() or shutil.which("prestasync") == str(script):
+        return "prestasync"
+    return os.path.relpath(script)
+
+
 def _print_demo_help(port: int, seeded: int) -> None:
     url = f"http://127.0.0.1:{port}"
+    cli = _command()
     out.print(
         f"""
 prestasync demo is running: {url}  (API docs: {url}/docs)
 Log in as "admin"; the password was printed when the account was first created and is in
-<data dir>/admin-password.txt (change it: prestasync users set-password admin).
+<data dir>/admin-password.txt (change it: {cli} users set-password admin).
 Two emulated shops are registered: "Demo PL" and "Demo EN" (each with a few broken records).
 {f"{seeded} catalogue products were seeded. " if seeded else ""}In another terminal, try:
-  prestasync import --shop "Demo PL" --wait
-  prestasync export --shop "Demo EN"
-  prestasync jobs watch
-  prestasync jobs list
+  {cli} import --shop "Demo PL" --wait
+  {cli} export --shop "Demo EN"
+  {cli} jobs watch
+  {cli} jobs list
 Press Ctrl+C to stop.
 """
     )
