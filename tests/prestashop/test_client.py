@@ -23,6 +23,7 @@ from prestasync.prestashop import (
     ValidationFailed,
     WebserviceDisabled,
 )
+from tests.prestashop.conftest import xml
 
 KEY = "UCCLLQ9N2ARSHWCXLT74KUKSSK34BFKX"
 SHOP = "https://shop.example.com"
@@ -31,14 +32,6 @@ REALM = (
     'No password required."'
 )
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def xml(inner: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">\n'
-        + inner
-        + "\n</prestashop>\n"
-    ).encode()
 
 
 def ps(status: int, inner: str | None = None, version: str = "8.1.7", **headers: str) -> httpx.Response:

@@ -18,17 +18,10 @@ from prestasync.prestashop import (
     StockRow,
     ValidationFailed,
 )
+from tests.prestashop.conftest import xml
 
 KEY = "UCCLLQ9N2ARSHWCXLT74KUKSSK34BFKX"
 Route = Callable[[httpx.Request], httpx.Response]
-
-
-def xml(inner: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">\n'
-        + inner
-        + "\n</prestashop>\n"
-    ).encode()
 
 
 def ps(status: int, inner: str | None, version: str = "8.1.7") -> httpx.Response:
