@@ -33,46 +33,48 @@ def register(app: typer.Typer) -> None:
     app.add_typer(jobs_app, name="jobs")
 
 
-def _start(type: JobType, shop: str, params: dict[str, object], wait: bool) -> None:
+def _start(type: JobType, shop_names: list[str], params: dict[str, object], wait: bool) -> None:
+    """One job per shop (grouped when several); with `wait`, exit 0 only if every job completed."""
     rt = runtime()
     with rt.session() as session:
-        shop_id = shops.find_shop(session, shop).id
-    (job,) = control(rt).start(type, [shop_id], params)
+        shop_ids = [shops.find_shop(session, name).id for name in dict.fromkeys(shop_names)]
+    started = control(rt).start(type, shop_ids, params)
     if not wait:
-        out.print(
-            f"job {job.id} queued: {type.value} with shop {job.shop_name!r} (watch: prestasync jobs watch {job.id})"
-        )
+        for job in started:
+            out.print(f"job {job.id} queued: {type.value} with shop {job.shop_name!r} (watch: jobs watch {job.id})")
         return
-    final = _watch(rt, [job.id])[0]
-    out.print(f"job {final.id} {final.status}: {final.processed}/{final.total} processed, {final.failed} failed")
-    if final.error_message:
-        err.print(f"job {final.id}: {final.error_message}")
-    raise typer.Exit(0 if final.status == JobStatus.COMPLETED else 1)
+    finals = _watch(rt, [job.id for job in started])
+    for final in finals:
+        out.print(f"job {final.id} {final.status}: {final.processed}/{final.total} processed, {final.failed} failed")
+        if final.error_message:
+            err.print(f"job {final.id}: {final.error_message}")
+    raise typer.Exit(0 if all(j.status == JobStatus.COMPLETED for j in finals) else 1)
+
+
+SHOPS = typer.Option(..., "--shop", help="The shop's name; repeat it for one job per shop.")
+WAIT = typer.Option(False, help="Block until the jobs end; exit 1 unless all completed.")
 
 
 def import_(
-    shop: str = typer.Option(..., help="The shop's name."),
+    shop: list[str] = SHOPS,
     since: str = typer.Option("", help="Only products changed since this ISO date/time (UTC)."),
-    wait: bool = typer.Option(False, help="Block until the job ends; exit 1 unless it completed."),
+    wait: bool = WAIT,
 ) -> None:
-    """Import a shop's products into the catalogue."""
+    """Import shops' products into the catalogue."""
     _start(JobType.IMPORT, shop, {"since": since} if since else {}, wait)
 
 
 def export(
-    shop: str = typer.Option(..., help="The shop's name."),
+    shop: list[str] = SHOPS,
     sku: list[str] = typer.Option([], help="Export only these SKUs (repeatable); all when omitted."),
-    wait: bool = typer.Option(False, help="Block until the job ends; exit 1 unless it completed."),
+    wait: bool = WAIT,
 ) -> None:
-    """Push catalogue products to a shop."""
+    """Push catalogue products to shops."""
     _start(JobType.EXPORT, shop, {"skus": sku} if sku else {}, wait)
 
 
-def sync(
-    shop: str = typer.Option(..., help="The shop's name."),
-    wait: bool = typer.Option(False, help="Block until the job ends; exit 1 unless it completed."),
-) -> None:
-    """Push the products changed since the last successful sync with the shop."""
+def sync(shop: list[str] = SHOPS, wait: bool = WAIT) -> None:
+    """Push the products changed since the last successful sync with each shop."""
     _start(JobType.SYNC, shop, {}, wait)
 
 

@@ -74,3 +74,45 @@ def test_wait_exits_1_when_the_job_fails(settings: Settings, start_worker: Worke
     result = cli(settings, "import", "--shop", "Down", "--wait", timeout=120)
     assert result.returncode == 1
     assert "failed" in result.stdout and "connection failed" in result.stderr
+
+
+def test_export_to_two_shops_in_one_command_makes_grouped_jobs(settings: Settings, start_worker: WorkerFactory) -> None:
+    from decimal import Decimal
+
+    from prestasync.models import Product, utcnow
+    from prestasync.runtime import Runtime
+
+    rt = Runtime(settings)
+    rt.migrate()
+    with rt.session() as session, session.begin():
+        now = utcnow()
+        for i in range(1, 21):
+            session.add(
+                Product(
+                    sku=f"G-{i}",
+                    name={"en": f"G {i}"},
+                    description={},
+                    price=Decimal(3),
+                    quantity=i,
+                    active=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    shops = {"a": EmulatedShop(ShopConfig(key=KEY)), "b": EmulatedShop(ShopConfig(key=KEY))}
+    with RunningEmulator(shops) as running:
+        for name in shops:
+            assert (
+                cli(settings, "shops", "add", "--name", name, "--url", f"{running.url}/{name}", "--key", KEY).returncode
+                == 0
+            )
+        start_worker(settings, "--concurrency", "4")
+        result = cli(settings, "export", "--shop", "a", "--shop", "b", "--wait")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(cli(settings, "jobs", "list", "--json").stdout)
+    assert sorted((j["shop_name"], j["status"], j["processed"]) for j in listed) == [
+        ("a", "completed", 20),
+        ("b", "completed", 20),
+    ]
+    assert listed[0]["group_uuid"] and listed[0]["group_uuid"] == listed[1]["group_uuid"]
+    assert all(len(s.products()) == 20 for s in shops.values())
