@@ -51,3 +51,39 @@ def test_upgrade_from_the_first_revision_keeps_data(db_url: str) -> None:
             assert conn.execute(text("SELECT name FROM shops")).scalar() == "A"
     finally:
         eng.dispose()
+
+
+def test_sqlite_reads_active_jobs_by_status_not_by_walking_history(sqlite_engine: Engine) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert, text
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.orm import Session
+
+    from prestasync import jobs
+    from prestasync.models import Job
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        {
+            "uuid": f"u{i}",
+            "type": "import",
+            "status": "pending" if i % 5000 == 0 else "completed",
+            "shop_name": "A",
+            "params": {},
+            "created_at": start + timedelta(minutes=i),
+            "updated_at": start,
+        }
+        for i in range(20_000)
+    ]
+    with Session(sqlite_engine) as session, session.begin():
+        session.execute(insert(Job), rows)
+        session.execute(text("ANALYZE"))
+    with Session(sqlite_engine) as session:
+        query = jobs._filtered(jobs.select(Job), jobs.JobFilter(status="active"), "sqlite")
+        query = query.order_by(Job.created_at.desc(), Job.id.desc()).limit(20)
+        sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(r[-1]) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        found = jobs.list_jobs(session, jobs.JobFilter(status="active", limit=20))
+    assert "ix_jobs_status_created" in plan, plan
+    assert len(found) == 4
