@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # Mark the session cookie `Secure` (set it when the dashboard is served over HTTPS).
     cookie_secure: bool = False
 
+    # Remote mode: the job and catalogue commands talk to this server's JSON API instead of
+    # the local database, authenticated by an API token (`prestasync tokens create` there).
+    server_url: str = ""
+    api_token: str = Field(default="", repr=False)  # kept out of reprs, so a logged Settings shows no token
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'prestasync.db'}"
@@ -56,6 +61,11 @@ class Settings(BaseSettings):
     @property
     def resolved_queue_url(self) -> str:
         return self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"
+
+    @property
+    def remote(self) -> bool:
+        """True when the CLI's job and catalogue commands go to a remote server."""
+        return bool(self.server_url.strip())
 
     @property
     def uses_embedded_database(self) -> bool:

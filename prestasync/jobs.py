@@ -333,6 +333,28 @@ def item_to_dict(item: JobItem) -> dict[str, Any]:
     }
 
 
+CSV_HEADER = ["sku", "remote_id", "error_code", "message", "at"]
+
+
+def csv_row(item: dict[str, Any]) -> list[str]:
+    """A failed item (`item_to_dict`) as a row under `CSV_HEADER`, for the API and the CLI alike.
+
+    A SKU or message starting like a formula (`=HYPERLINK(...)`) is prefixed with `'` so a
+    spreadsheet opening the file shows it as text instead of running it.
+    """
+    return [
+        _as_text(item["sku"]),
+        str(item["remote_id"] or ""),
+        item["error_code"] or "",
+        _as_text(item["message"] or ""),
+        item["created_at"] or "",
+    ]
+
+
+def _as_text(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 

@@ -1,7 +1,8 @@
 """The `prestasync` command line. Each command builds the settings and runtime it needs.
 
-Errors a user can cause (unknown shop, bad URL, bad date, a refused action, a shop that
-is down) end the command with one line on stderr and exit code 1; usage errors exit 2.
+Errors a user can cause (unknown shop, bad URL, bad date, a refused action, a shop or a
+remote server that is down, a refused API token) end the command with one line on stderr
+and exit code 1; usage errors exit 2.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from prestasync.cli import accounts_cmd, jobs_cmd, run_cmd, shops_cmd
+from prestasync.cli.backend import RemoteError
 from prestasync.control import ControlError
 from prestasync.jobs import JobNotFound
 from prestasync.prestashop import PrestaShopError
@@ -33,6 +35,7 @@ USER_ERRORS = (
     InvalidTransition,
     PrestaShopError,
     VaultError,
+    RemoteError,
     ValueError,
 )
 

@@ -1,4 +1,8 @@
-"""`import`, `export`, `sync`, `jobs …` and `cleanup`."""
+"""`import`, `export`, `sync`, `jobs …` and `cleanup`.
+
+All but `cleanup` work through a `Backend`: the local database, or a remote server when
+PRESTASYNC_SERVER_URL is set (see backend.py). Jobs are the API's job dicts either way.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from prestasync import jobs, shops
-from prestasync.cli.common import cells, control, runtime
-from prestasync.models import Job
+from prestasync import jobs
+from prestasync.cli.backend import Backend, Json, backend, local_only
+from prestasync.cli.common import cells, runtime
 from prestasync.progress import JobStatus, JobType
-from prestasync.runtime import Runtime
 
 jobs_app = typer.Typer(no_args_is_help=True, help="Inspect and control jobs.")
 out = Console(highlight=False, markup=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 VERBS = {"import": "Importing", "export": "Exporting", "sync": "Syncing"}
-POLL_S = 0.25
 
 
 def register(app: typer.Typer) -> None:
@@ -35,20 +37,23 @@ def register(app: typer.Typer) -> None:
 
 def _start(type: JobType, shop_names: list[str], params: dict[str, object], wait: bool) -> None:
     """One job per shop (grouped when several); with `wait`, exit 0 only if every job completed."""
-    rt = runtime()
-    with rt.session() as session:
-        shop_ids = [shops.find_shop(session, name).id for name in dict.fromkeys(shop_names)]
-    started = control(rt).start(type, shop_ids, params)
+    be = backend()
+    started = be.start(type, list(dict.fromkeys(shop_names)), params)
     if not wait:
         for job in started:
-            out.print(f"job {job.id} queued: {type.value} with shop {job.shop_name!r} (watch: jobs watch {job.id})")
+            out.print(
+                f"job {job['id']} queued: {type.value} with shop {job['shop_name']!r} (watch: jobs watch {job['id']})"
+            )
         return
-    finals = _watch(rt, [job.id for job in started])
+    finals = _watch(be, [job["id"] for job in started])
     for final in finals:
-        out.print(f"job {final.id} {final.status}: {final.processed}/{final.total} processed, {final.failed} failed")
-        if final.error_message:
-            err.print(f"job {final.id}: {final.error_message}")
-    raise typer.Exit(0 if all(j.status == JobStatus.COMPLETED for j in finals) else 1)
+        out.print(
+            f"job {final['id']} {final['status']}: {final['processed']}/{final['total']} processed, "
+            f"{final['failed']} failed"
+        )
+        if final["error_message"]:
+            err.print(f"job {final['id']}: {final['error_message']}")
+    raise typer.Exit(0 if all(j["status"] == JobStatus.COMPLETED for j in finals) else 1)
 
 
 SHOPS = typer.Option(..., "--shop", help="The shop's name; repeat it for one job per shop.")
@@ -79,7 +84,8 @@ def sync(shop: list[str] = SHOPS, wait: bool = WAIT) -> None:
 
 
 def cleanup(days: int = typer.Option(7, min=0, help="Delete finished jobs older than this.")) -> None:
-    """Delete finished jobs (and their item rows) older than DAYS days."""
+    """Delete finished jobs (and their item rows) older than DAYS days (on the server only)."""
+    local_only("cleanup")
     rt = runtime()
     out.print(f"deleted {jobs.cleanup(rt.engine, days)} finished jobs older than {days} days")
 
@@ -94,10 +100,7 @@ def list_(
     """Jobs, newest first."""
     if status and status not in {s.value for s in JobStatus} | {"active", "finished"}:
         raise ValueError(f"unknown status {status!r}")
-    rt = runtime()
-    with rt.session() as session:
-        shop_id = shops.find_shop(session, shop).id if shop else None
-        rows = [jobs.to_dict(j) for j in jobs.list_jobs(session, jobs.JobFilter(status or None, shop_id, limit=limit))]
+    rows = backend().list_jobs(status or None, shop or None, limit)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -111,9 +114,7 @@ def list_(
 @jobs_app.command("show")
 def show(job_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
     """One job."""
-    rt = runtime()
-    with rt.session() as session:
-        data = jobs.to_dict(jobs.get_job(session, job_id))
+    data = backend().get_job(job_id)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
@@ -124,64 +125,50 @@ def show(job_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
 @jobs_app.command("errors")
 def errors(job_id: int, as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout.")) -> None:
     """Every failed item of a job (the full ledger, page by page)."""
-    rt = runtime()
+    be = backend()
+    be.get_job(job_id)  # an unknown job is an error before any output, not after a CSV header
     writer = csv.writer(sys.stdout) if as_csv else None
     if writer:
-        writer.writerow(["sku", "remote_id", "error_code", "message", "at"])
-    with rt.session() as session:
-        jobs.get_job(session, job_id)
-        offset = 0
-        while page := jobs.failed_items(session, job_id, offset=offset, limit=500):
-            for item in page:
-                row = [
-                    item.sku,
-                    item.remote_id or "",
-                    item.error_code or "",
-                    item.message or "",
-                    item.created_at,
-                ]
-                if writer:
-                    writer.writerow(row)
-                else:
-                    out.print(f"{item.sku}\t{item.error_code or ''}\t{item.message or ''}")
-            offset += len(page)
+        writer.writerow(jobs.CSV_HEADER)
+    for item in be.failed_items(job_id):
+        if writer:
+            writer.writerow(jobs.csv_row(item))
+        else:
+            out.print(f"{item['sku']}\t{item['error_code'] or ''}\t{item['message'] or ''}")
 
 
 @jobs_app.command("cancel")
 def cancel(job_id: int) -> None:
     """Cancel a pending or running job."""
-    rt = runtime()
-    job = control(rt).cancel(job_id)
-    out.print(f"job {job.id} is {job.status}")
+    job = backend().cancel(job_id)
+    out.print(f"job {job['id']} is {job['status']}")
 
 
 @jobs_app.command("retry")
 def retry(job_id: int, failed_only: bool = typer.Option(False, help="Only the failed items.")) -> None:
     """Run a finished job again as a new job."""
-    rt = runtime()
-    job = control(rt).retry(job_id, failed_only=failed_only)
-    chosen = job.params.get("skus") or job.params.get("remote_ids")
+    job = backend().retry(job_id, failed_only)
+    chosen = job["params"].get("skus") or job["params"].get("remote_ids")
     what = f"the {len(chosen)} failed items" if failed_only and chosen else "same parameters"
-    out.print(f"job {job.id} queued: retry of job {job_id} ({what})")
+    out.print(f"job {job['id']} queued: retry of job {job_id} ({what})")
 
 
 @jobs_app.command("watch")
 def watch(job_id: int = typer.Argument(None, help="A job; all active jobs when omitted.")) -> None:
     """Live progress bars until the watched jobs end."""
-    rt = runtime()
+    be = backend()
     if job_id is None:
-        with rt.session() as session:
-            ids = [j.id for j in jobs.list_jobs(session, jobs.JobFilter(status="active", limit=50))]
+        ids = [j["id"] for j in be.list_jobs("active", None, 50)]
         if not ids:
             out.print("no active jobs")
             return
     else:
         ids = [job_id]
-    for job in _watch(rt, ids):
-        out.print(f"job {job.id} {job.status}: {job.processed}/{job.total}, {job.failed} failed")
+    for job in _watch(be, ids):
+        out.print(f"job {job['id']} {job['status']}: {job['processed']}/{job['total']}, {job['failed']} failed")
 
 
-def _watch(rt: Runtime, ids: list[int]) -> list[Job]:
+def _watch(be: Backend, ids: list[int]) -> list[Json]:
     """Poll the jobs until all are terminal, drawing bars when stdout is a terminal."""
     columns = (
         TextColumn("{task.description}"),
@@ -192,17 +179,20 @@ def _watch(rt: Runtime, ids: list[int]) -> list[Job]:
     with Progress(*columns, console=out, disable=not out.is_terminal, transient=False) as bars:
         tasks: dict[int, TaskID] = {i: bars.add_task(f"job {i}", total=None, counts="") for i in ids}
         while True:
-            with rt.session() as session:
-                current = [jobs.get_job(session, i) for i in ids]
+            current = [be.get_job(i) for i in ids]
             for job in current:
-                verb = VERBS.get(job.type, job.type)
-                bars.update(
-                    tasks[job.id],
-                    description=f"{verb}… {job.shop_name} [{job.status}]",
-                    total=job.total or None,
-                    completed=job.processed,
-                    counts=f"{job.processed}/{job.total} ({job.failed} failed)",
-                )
-            if all(JobStatus(j.status).is_terminal for j in current):
+                _draw(bars, tasks[job["id"]], job)
+            if all(JobStatus(j["status"]).is_terminal for j in current):
                 return current
-            time.sleep(POLL_S)
+            time.sleep(be.poll_s)
+
+
+def _draw(bars: Progress, task: TaskID, job: Json) -> None:
+    verb = VERBS.get(job["type"], job["type"])
+    bars.update(
+        task,
+        description=f"{verb}… {job['shop_name']} [{job['status']}]",
+        total=job["total"] or None,
+        completed=job["processed"],
+        counts=f"{job['processed']}/{job['total']} ({job['failed']} failed)",
+    )

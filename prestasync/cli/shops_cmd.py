@@ -1,4 +1,8 @@
-"""`shops …` and `products list`."""
+"""`shops …` and `products list`.
+
+All but `shops test` work through a `Backend`, locally or against a remote server (see
+backend.py). `shops test` needs the decrypted shop key, which only the server holds.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from prestasync import catalogue, shops
+from prestasync import shops
+from prestasync.cli.backend import backend, local_only
 from prestasync.cli.common import cells, runtime
 
 shops_app = typer.Typer(no_args_is_help=True, help="Register and check shops.")
@@ -28,18 +33,14 @@ def add(
     key: str = typer.Option(..., help="The 32-character webservice key (stored encrypted)."),
 ) -> None:
     """Register a shop."""
-    rt = runtime()
-    with rt.session() as session, session.begin():
-        shop = shops.add_shop(session, rt.vault, name=name, url=url, key=key)
-        out.print(f"shop {shop.name!r} added (id {shop.id}); check it with: prestasync shops test {shop.name!r}")
+    shop = backend().add_shop(name, url, key)
+    out.print(f"shop {shop['name']!r} added (id {shop['id']}); check it with: prestasync shops test {shop['name']!r}")
 
 
 @shops_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List registered shops (never their keys)."""
-    rt = runtime()
-    with rt.session() as session:
-        rows = [shops.to_dict(s) for s in shops.list_shops(session)]
+    rows = backend().list_shops()
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -51,7 +52,8 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 
 @shops_app.command("test")
 def test(name: str = typer.Argument(..., help="The shop's name.")) -> None:
-    """Check the key and that the shop answers."""
+    """Check the key and that the shop answers (on the server only)."""
+    local_only("shops test")
     rt = runtime()
     with rt.session() as session:
         shop = shops.find_shop(session, name)
@@ -69,11 +71,7 @@ def products(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List catalogue products with their per-shop sync status."""
-    rt = runtime()
-    with rt.session() as session:
-        found = catalogue.search(session, text=search, limit=limit)
-        links = catalogue.bindings_for(session, [p.id for p in found])
-        rows = [catalogue.to_dict(p, links.get(p.id, [])) for p in found]
+    rows = backend().search_products(search, limit)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -99,30 +99,17 @@ def job_errors_csv(job_id: int, session: ReadSessionDep) -> StreamingResponse:
 def _csv_rows(bind: Engine | Connection, job_id: int) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["sku", "remote_id", "error_code", "message", "at"])
+    writer.writerow(jobs.CSV_HEADER)
     offset = 0
     with Session(bind) as session:  # the read-only engine: a long download holds up no writer
         while page := jobs.failed_items(session, job_id, offset=offset, limit=1000):
             for item in page:
-                writer.writerow(
-                    [
-                        _cell(item.sku),
-                        item.remote_id or "",
-                        item.error_code or "",
-                        _cell(item.message or ""),
-                        item.created_at.isoformat(),
-                    ]
-                )
+                writer.writerow(jobs.csv_row(jobs.item_to_dict(item)))
             offset += len(page)
             yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
     yield buf.getvalue()
-
-
-def _cell(value: str) -> str:
-    # A SKU like "=HYPERLINK(...)" must stay text when the CSV is opened in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @router.post("/jobs", status_code=202)

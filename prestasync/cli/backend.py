@@ -1,0 +1,334 @@
+"""Where the job and catalogue commands get their data: the local database or a remote server.
+
+The commands speak to a `Backend` in plain JSON-like dicts, the same shapes the web API
+returns (`jobs.to_dict`, `jobs.item_to_dict`, `shops.to_dict`, `catalogue.to_dict`), so one
+command body serves both modes. `backend()` picks the mode: when `PRESTASYNC_SERVER_URL`
+is set, every call goes to that server's JSON API with `PRESTASYNC_API_TOKEN` as a bearer
+token and nothing local (data dir, database, queue, secret key) is touched; otherwise
+the local database is used as before.
+
+Errors a remote call can meet become one `RemoteError` with a one-line message for a
+person. The token never appears in one: messages are built without it, and anything the
+server or the network library says is scrubbed of it before it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from prestasync import catalogue, jobs, shops
+from prestasync.cli.common import control, runtime
+from prestasync.config import Settings
+from prestasync.control import Control
+from prestasync.progress import JobType
+from prestasync.runtime import Runtime
+from prestasync.shops import ShopError
+
+Json = dict[str, Any]
+LOCAL_PAGE = 500
+# The API's own caps on `limit` (see prestasync/web/api.py): larger requests are paged.
+API_PAGE = 500
+API_ERRORS_PAGE = 1000
+TIMEOUT_S = 30.0
+# Pydantic validation locations start with where the value was (body, query, path): noise here.
+_LOC_NOISE = frozenset({"body", "query", "path"})
+
+
+class RemoteError(Exception):
+    """The remote server could not be used; the message says why, in one line, without the token."""
+
+
+class Backend(Protocol):
+    """What the job and catalogue commands need, in the web API's JSON shapes."""
+
+    # How often `--wait` and `jobs watch` poll a job: a remote server is asked less often.
+    poll_s: float
+
+    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[Json]:
+        """One job per named shop (grouped when several); unknown names raise ShopError."""
+        ...
+
+    def get_job(self, job_id: int) -> Json: ...
+
+    def list_jobs(self, status: str | None, shop_name: str | None, limit: int) -> list[Json]:
+        """Jobs newest first; `status` also takes `active` and `finished`."""
+        ...
+
+    def failed_items(self, job_id: int) -> Iterator[Json]:
+        """Every failed item of the job, fetched page by page as the caller iterates."""
+        ...
+
+    def cancel(self, job_id: int) -> Json: ...
+
+    def retry(self, job_id: int, failed_only: bool) -> Json: ...
+
+    def list_shops(self) -> list[Json]: ...
+
+    def add_shop(self, name: str, url: str, key: str) -> Json: ...
+
+    def search_products(self, text: str, limit: int) -> list[Json]: ...
+
+
+def backend(settings: Settings | None = None) -> Backend:
+    """The remote server when `server_url` is set (a token is then required), else the local database.
+
+    The mode is decided before anything local is created: `runtime()` makes the data dir
+    and secret key, which a remote user must not find littered on their machine.
+    """
+    current = settings or _from_environment()
+    if current.remote:
+        return RemoteBackend(current.server_url, current.api_token)
+    return LocalBackend(runtime(settings))
+
+
+def local_only(command: str) -> None:
+    """Refuse a command that has no API counterpart while remote mode is on.
+
+    Running it against the local database instead would look like success while doing
+    nothing to the server the user is pointed at.
+    """
+    if _from_environment().remote:
+        raise RemoteError(f"`{command}` runs on the server only: run it there, with PRESTASYNC_SERVER_URL unset")
+
+
+def _from_environment() -> Settings:
+    # Unlike `load_settings()`, creates nothing on disk. Every field has a default; mypy,
+    # without pydantic's plugin, takes `Field(x, gt=...)` fields for required arguments.
+    return Settings()  # type: ignore[call-arg]
+
+
+class LocalBackend:
+    """The local database, through the same modules the web API uses."""
+
+    poll_s = 0.25
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._control: Control | None = None
+
+    @property
+    def control(self) -> Control:
+        # Built on first use: reading commands need no queue, and opening one creates its file.
+        if self._control is None:
+            self._control = control(self.rt)
+        return self._control
+
+    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[Json]:
+        with self.rt.session() as session:
+            shop_ids = [shops.find_shop(session, name).id for name in shop_names]
+        return [jobs.to_dict(job) for job in self.control.start(type, shop_ids, params)]
+
+    def get_job(self, job_id: int) -> Json:
+        with self.rt.session() as session:
+            return jobs.to_dict(jobs.get_job(session, job_id))
+
+    def list_jobs(self, status: str | None, shop_name: str | None, limit: int) -> list[Json]:
+        with self.rt.session() as session:
+            shop_id = shops.find_shop(session, shop_name).id if shop_name else None
+            found = jobs.list_jobs(session, jobs.JobFilter(status, shop_id, limit=limit))
+            return [jobs.to_dict(job) for job in found]
+
+    def failed_items(self, job_id: int) -> Iterator[Json]:
+        with self.rt.session() as session:
+            jobs.get_job(session, job_id)
+            offset = 0
+            while page := jobs.failed_items(session, job_id, offset=offset, limit=LOCAL_PAGE):
+                yield from (jobs.item_to_dict(item) for item in page)
+                offset += len(page)
+
+    def cancel(self, job_id: int) -> Json:
+        return jobs.to_dict(self.control.cancel(job_id))
+
+    def retry(self, job_id: int, failed_only: bool) -> Json:
+        return jobs.to_dict(self.control.retry(job_id, failed_only=failed_only))
+
+    def list_shops(self) -> list[Json]:
+        with self.rt.session() as session:
+            return [shops.to_dict(shop) for shop in shops.list_shops(session)]
+
+    def add_shop(self, name: str, url: str, key: str) -> Json:
+        with self.rt.session() as session:
+            with session.begin():
+                shop = shops.add_shop(session, self.rt.vault, name=name, url=url, key=key)
+            return shops.to_dict(shop)
+
+    def search_products(self, text: str, limit: int) -> list[Json]:
+        with self.rt.session() as session:
+            found = catalogue.search(session, text=text, limit=limit)
+            links = catalogue.bindings_for(session, [p.id for p in found])
+            return [catalogue.to_dict(p, links.get(p.id, [])) for p in found]
+
+
+class RemoteBackend:
+    """A prestasync server's JSON API, authenticated by an API token.
+
+    `transport` lets tests answer requests in-process (`httpx.MockTransport`).
+    """
+
+    poll_s = 0.5
+
+    def __init__(self, url: str, token: str, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.url = _checked_url(url)
+        self._token = _checked_token(token)
+        self._http = httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {self._token}"},
+            timeout=TIMEOUT_S,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[Json]:
+        body = {"type": type.value, "shop_ids": self._shop_ids(shop_names), "params": params}
+        created: list[Json] = self._call("POST", "/api/jobs", json=body)["jobs"]
+        return created
+
+    def get_job(self, job_id: int) -> Json:
+        job: Json = self._call("GET", f"/api/jobs/{job_id}")
+        return job
+
+    def list_jobs(self, status: str | None, shop_name: str | None, limit: int) -> list[Json]:
+        query: dict[str, Any] = {"status": status} if status else {}
+        if shop_name:
+            query["shop_id"] = self._shop_ids([shop_name])[0]
+        return list(self._pages("/api/jobs", query, limit=limit, size=API_PAGE))
+
+    def failed_items(self, job_id: int) -> Iterator[Json]:
+        # No limit: `jobs errors` promises the whole ledger, however long.
+        return self._pages(f"/api/jobs/{job_id}/errors", {}, limit=None, size=API_ERRORS_PAGE)
+
+    def cancel(self, job_id: int) -> Json:
+        job: Json = self._call("POST", f"/api/jobs/{job_id}/cancel")
+        return job
+
+    def retry(self, job_id: int, failed_only: bool) -> Json:
+        params = {"failed_only": "true" if failed_only else "false"}
+        job: Json = self._call("POST", f"/api/jobs/{job_id}/retry", params=params)
+        return job
+
+    def list_shops(self) -> list[Json]:
+        found: list[Json] = self._call("GET", "/api/shops")
+        return found
+
+    def add_shop(self, name: str, url: str, key: str) -> Json:
+        shop: Json = self._call("POST", "/api/shops", json={"name": name, "url": url, "key": key})
+        return shop
+
+    def search_products(self, text: str, limit: int) -> list[Json]:
+        return list(self._pages("/api/products", {"search": text}, limit=limit, size=API_PAGE))
+
+    def _shop_ids(self, names: Sequence[str]) -> list[int]:
+        """Shop names to ids, with the local mode's message for a name the server does not know."""
+        known = {shop["name"]: int(shop["id"]) for shop in self.list_shops()}
+        for name in names:
+            if name not in known:
+                raise ShopError(f"no shop named {name!r} (known: {', '.join(known) or 'none registered'})")
+        return [known[name] for name in names]
+
+    def _pages(self, path: str, query: dict[str, Any], *, limit: int | None, size: int) -> Iterator[Json]:
+        """The `items` of a paginated list, up to `limit` (all when None), `size` per request."""
+        offset = 0
+        while limit is None or offset < limit:
+            want = size if limit is None else min(size, limit - offset)
+            page: list[Json] = self._call("GET", path, params={**query, "offset": offset, "limit": want})["items"]
+            yield from page
+            offset += len(page)
+            if len(page) < want:
+                return
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One request; its JSON answer, or RemoteError with a one-line reason."""
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            # `from None`: a chained network error is never shown, whatever it may quote.
+            raise RemoteError(self._scrub(f"cannot reach the server at {self.url}: {_reason(exc)}")) from None
+        except httpx.RequestError as exc:
+            raise RemoteError(self._scrub(f"request to the server at {self.url} failed: {_reason(exc)}")) from None
+        if not response.is_success:
+            raise RemoteError(self._scrub(_status_message(response)))
+        try:
+            return response.json()
+        except ValueError:
+            raise RemoteError(
+                f"the answer from {self.url} is not JSON; is PRESTASYNC_SERVER_URL a prestasync server?"
+            ) from None
+
+    def _scrub(self, message: str) -> str:
+        return message.replace(self._token, "[token]")
+
+
+def _checked_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RemoteError("PRESTASYNC_SERVER_URL must start with http:// or https:// and name a host")
+    if parts.username or parts.password:
+        raise RemoteError("PRESTASYNC_SERVER_URL must hold no credentials; the token goes in PRESTASYNC_API_TOKEN")
+    return url
+
+
+def _checked_token(token: str) -> str:
+    token = token.strip()
+    if not token:
+        raise RemoteError(
+            "PRESTASYNC_SERVER_URL is set but PRESTASYNC_API_TOKEN is not; "
+            "create a token on the server with `prestasync tokens create --name NAME`"
+        )
+    # A header value with spaces or control characters fails inside the HTTP library with a
+    # message that quotes it; refuse it here, where the message can leave it out.
+    if not re.fullmatch(r"[!-~]+", token):
+        raise RemoteError("PRESTASYNC_API_TOKEN holds spaces or characters a token never has; copy it again")
+    return token
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).strip() or type(exc).__name__
+
+
+def _status_message(response: httpx.Response) -> str:
+    """One line for a failed answer; the server's `detail` when it said something useful."""
+    code = response.status_code
+    if code == 401:
+        return "the server refused the API token (PRESTASYNC_API_TOKEN)"
+    if code >= 500:
+        return f"server error {code}"
+    if response.is_redirect:
+        return f"the server redirects to {response.headers.get('location', '?')}; set PRESTASYNC_SERVER_URL to it"
+    detail = _detail(response)
+    if code == 404 and detail in ("", "Not Found"):  # no such route: the URL points elsewhere
+        return f"the server has no {response.request.url.path}; is PRESTASYNC_SERVER_URL a prestasync server?"
+    if code in (404, 409, 422) and detail:
+        return detail
+    return f"the server answered {code}" + (f": {detail}" if detail else "")
+
+
+def _detail(response: httpx.Response) -> str:
+    """FastAPI's `detail`: a message, or a validation list joined short and readable."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""  # an HTML error page says nothing a terminal line can use
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list) and detail:
+        shown = "; ".join(_problem(p) for p in detail[:3])
+        return shown + (f"; and {len(detail) - 3} more" if len(detail) > 3 else "")
+    return ""
+
+
+def _problem(problem: object) -> str:
+    # Only where and what: a validation entry's `input` may echo a shop key back.
+    if not isinstance(problem, dict):
+        return str(problem)
+    where = ".".join(str(part) for part in problem.get("loc", []) if part not in _LOC_NOISE)
+    what = str(problem.get("msg", "invalid value"))
+    return f"{where}: {what}" if where else what
