@@ -27,6 +27,7 @@ from prestasync.models import Binding, Job, JobItem, Product, Shop, utcnow
 from prestasync.prestashop import (
     NotFound,
     PrestaShopClient,
+    PrestaShopError,
     ProductDraft,
     ShopUnavailable,
     Unauthorized,
@@ -133,20 +134,24 @@ def run_chunk(tasks: Tasks, job_id: int, item_ids: Sequence[int]) -> None:
     try:
         with rt.connect(shop) as client:
             languages = _shop_languages(client, shop)
+            slots = shop_slots(shop.id, rt.settings.shop_concurrency)
             for item_id, sku in claimed:
                 tracker.check_cancel()
-                slots = shop_slots(shop.id, rt.settings.shop_concurrency)
                 _export_one(rt.engine, client, shop, item_id, sku, languages, slots, tracker)
                 claimed = claimed[1:]
     except JobCancelled:
         pass
-    except (ShopUnavailable, Unauthorized) as exc:
+    except (ShopUnavailable, Unauthorized) as exc:  # the shop, not an item: the whole job stops
         tracker.close()
         _fail_job(rt.engine, job_id, str(exc))
+    except Exception as exc:  # a bug or a database outage: fail loudly rather than loop
+        log.exception("job %s: chunk crashed", job_id)
+        tracker.close()
+        _fail_job(rt.engine, job_id, f"internal error: {type(exc).__name__}: {exc}")
     finally:
         tracker.close()
         _release(rt.engine, [item_id for item_id, _ in claimed])
-    try_finish(tasks, job_id)
+        try_finish(tasks, job_id)  # whatever happened, the last chunk out closes the job
 
 
 def _claim(engine: Any, job_id: int, item_ids: Sequence[int]) -> list[tuple[int, str]]:
@@ -220,9 +225,12 @@ def _export_one(
         try:
             remote_id = _push(client, draft, binding.remote_id if binding else None)
             client.set_stock(remote_id, product.quantity)
-        except ValidationFailed as exc:
-            tracker.item_failed(item_id, exc.message or str(exc), code=_code(exc))
-            _bind(engine, shop.id, product.id, None, "failed", exc.message or str(exc))
+        except (ShopUnavailable, Unauthorized):
+            raise
+        except PrestaShopError as exc:  # the shop refused or garbled this one item: record it, go on
+            message = exc.message or str(exc)
+            tracker.item_failed(item_id, message, code=_code(exc))
+            _bind(engine, shop.id, product.id, None, "failed", message)
             return
     _bind(engine, shop.id, product.id, remote_id, "synced", None)
     tracker.item_done(item_id)
@@ -241,8 +249,10 @@ def _push(client: PrestaShopClient, draft: ProductDraft, remote_id: int | None) 
     return client.create_product(draft).id
 
 
-def _code(exc: ValidationFailed) -> str:
-    return f"ps_{exc.code}" if exc.code is not None else "validation"
+def _code(exc: PrestaShopError) -> str:
+    if exc.code is not None:
+        return f"ps_{exc.code}"
+    return "validation" if isinstance(exc, ValidationFailed) else type(exc).__name__
 
 
 def _bind(engine: Any, shop_id: int, product_id: int, remote_id: int | None, status: str, error: str | None) -> None:

@@ -81,7 +81,7 @@ def _reap_one(rt: Runtime, job: Job, report: ReapReport) -> None:
             stmt = update(Job).where(Job.id == job.id, Job.status == JobStatus.PENDING.value)
             session.execute(stmt.values(updated_at=utcnow()).execution_options(synchronize_session=False))
             report.requeued.append(job.id)
-        elif _has_plan(session, job.id) and not _release_items(session, job.id):
+        elif _has_plan(session, job.id) and not _release_items(session, job.id) and _has_queued(session, job.id):
             # A fanned-out job whose chunks wait behind other work: nothing was lost, so
             # no attempt is spent. Its chunk messages are sent again in case one vanished
             # with a dead worker between dequeue and claim (duplicates claim nothing).
@@ -100,6 +100,11 @@ def _reap_one(rt: Runtime, job: Job, report: ReapReport) -> None:
 
 def _has_plan(session: Session, job_id: int) -> bool:
     return session.execute(select(JobItem.id).where(JobItem.job_id == job_id).limit(1)).first() is not None
+
+
+def _has_queued(session: Session, job_id: int) -> bool:
+    query = select(JobItem.id).where(JobItem.job_id == job_id, JobItem.state == "queued").limit(1)
+    return session.execute(query).first() is not None
 
 
 def _release_items(session: Session, job_id: int) -> int:

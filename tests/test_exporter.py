@@ -226,3 +226,34 @@ def test_sync_pushes_only_what_changed_since_the_last_sync(
     assert (second.status, second.total, second.processed) == ("completed", 2, 2)
     assert [p["price"] for p in shop.product_by_reference("P-00002")] == ["1234.500000"]
     assert_shop_matches(rt, shop)
+
+
+def test_a_garbled_answer_fails_one_item_and_the_job_still_completes(
+    settings: Settings, emulated: tuple[EmulatedShop, str]
+) -> None:
+    import httpx
+    from huey import MemoryHuey
+
+    class GarbleSecondStockWrite(httpx.BaseTransport):
+        """The real socket, except that the second stock PATCH gets a broken document back."""
+
+        def __init__(self) -> None:
+            self.real, self.stock_writes = httpx.HTTPTransport(), 0
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "PATCH" and "stock_availables" in request.url.path:
+                self.stock_writes += 1
+                if self.stock_writes == 2:
+                    return httpx.Response(200, content=b"<prestashop><stock_available><id>", request=request)
+            return self.real.handle_request(request)
+
+    shop, url = emulated
+    rt, _ = setup(settings, url, 5)
+    rt.transport = GarbleSecondStockWrite()
+    control = Control(rt, Tasks(MemoryHuey("export-test", immediate=True), rt))
+    (job,) = control.start(JobType.EXPORT, [1], {})
+    done = job_row(rt, job.id)
+    with Session(rt.engine) as session:
+        ledger = jobs.failed_items(session, job.id)
+    assert (done.status, done.total, done.processed, done.failed) == ("completed", 5, 5, 1)
+    assert [i.error_code for i in ledger] == ["BadResponse"]

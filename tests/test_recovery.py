@@ -121,3 +121,13 @@ def test_cleanup_deletes_old_finished_jobs_only(rt: Runtime) -> None:
         items = session.execute(select(func.count(JobItem.id))).scalar()
     assert remaining == {recent_done, old_running}
     assert items == 0
+
+
+def test_a_planned_job_with_nothing_left_open_is_resumed_to_finish(rt: Runtime) -> None:
+    job_id = job_in(rt, JobStatus.RUNNING, age_s=30)
+    with Session(rt.engine) as session, session.begin():
+        now = utcnow()
+        session.add(JobItem(job_id=job_id, sku="A", state="skipped", attempt=1, created_at=now, updated_at=now))
+    queue = RecordingQueue()
+    assert reap(rt, queue).resumed == [job_id]
+    assert queue.ids == [job_id] and status(rt, job_id).status == "pending"
