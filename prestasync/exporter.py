@@ -1,7 +1,8 @@
 """Export and sync jobs: catalogue -> shop, fanned out over every worker, item by item.
 
 `plan()` writes one `queued` ledger row per product in scope and enqueues chunks of
-row ids. Each chunk task claims its rows with a lease (a duplicate delivery claims
+row ids. Each chunk task leases one of the shop's request slots (`slots.py`; no free slot:
+the chunk is rescheduled), claims its rows with a lease (a duplicate delivery claims
 nothing), pushes each product (update through the binding, else by reference, else
 create, so a re-run or retry never makes a duplicate), sets stock, records the binding,
 and reports through a tracker whose write also closes the item rows. The chunk that
@@ -15,14 +16,14 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
+from prestasync import jobs, slots
 from prestasync.models import Binding, Job, JobItem, Product, Shop, utcnow
 from prestasync.prestashop import (
     NotFound,
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_TTL_S = 300.0
 _languages: dict[int, tuple[float, dict[str, int]]] = {}
-_slots: dict[int, threading.BoundedSemaphore] = {}
 _guard = threading.Lock()
 
 
@@ -128,30 +128,47 @@ def run_chunk(tasks: Tasks, job_id: int, item_ids: Sequence[int]) -> None:
     if job.status not in (JobStatus.RUNNING, JobStatus.PENDING) or job.cancel_requested or shop is None:
         try_finish(tasks, job_id)
         return
-    claimed = _claim(rt.engine, job_id, item_ids)
-    tracker = tasks.tracker(job_id)
+    holder, ttl = uuid.uuid4().hex, rt.settings.heartbeat_timeout_s
+    slot = slots.acquire(rt.engine, shop.id, rt.settings.shop_concurrency, holder, ttl)
+    if slot is None:  # the shop already has its fill of requests from other chunks
+        tasks.enqueue_chunk_later(job_id, list(item_ids))
+        return
+    try:
+        _run_claimed(tasks, job, shop, item_ids, lambda: slots.renew(rt.engine, shop.id, slot, holder, ttl))
+    finally:
+        slots.release(rt.engine, shop.id, slot, holder)
+        try_finish(tasks, job_id)  # whatever happened, the last chunk out closes the job
+
+
+def _run_claimed(tasks: Tasks, job: Job, shop: Shop, item_ids: Sequence[int], renew: Callable[[], bool]) -> None:
+    """Claim the chunk's items and push them one by one, keeping the slot's lease alive."""
+    rt = tasks.rt
+    claimed = _claim(rt.engine, job.id, item_ids)
+    tracker = tasks.tracker(job.id)
     tracker.start_flushing()
+    renewed = time.monotonic()
     try:
         with rt.connect(shop) as client:
             languages = _shop_languages(client, shop)
-            slots = shop_slots(shop.id, rt.settings.shop_concurrency)
             for item_id, sku in claimed:
                 tracker.check_cancel()
-                _export_one(rt.engine, client, shop, item_id, sku, languages, slots, tracker)
+                if time.monotonic() - renewed > rt.settings.heartbeat_timeout_s / 3:
+                    renew()
+                    renewed = time.monotonic()
+                _export_one(rt.engine, client, shop, item_id, sku, languages, tracker)
                 claimed = claimed[1:]
     except JobCancelled:
         pass
     except (ShopUnavailable, Unauthorized) as exc:  # the shop, not an item: the whole job stops
         tracker.close()
-        _fail_job(rt.engine, job_id, str(exc))
+        _fail_job(rt.engine, job.id, str(exc))
     except Exception as exc:  # a bug or a database outage: fail loudly rather than loop
-        log.exception("job %s: chunk crashed", job_id)
+        log.exception("job %s: chunk crashed", job.id)
         tracker.close()
-        _fail_job(rt.engine, job_id, f"internal error: {type(exc).__name__}: {exc}")
+        _fail_job(rt.engine, job.id, f"internal error: {type(exc).__name__}: {exc}")
     finally:
         tracker.close()
         _release(rt.engine, [item_id for item_id, _ in claimed])
-        try_finish(tasks, job_id)  # whatever happened, the last chunk out closes the job
 
 
 def _claim(engine: Any, job_id: int, item_ids: Sequence[int]) -> list[tuple[int, str]]:
@@ -190,12 +207,6 @@ def _shop_languages(client: PrestaShopClient, shop: Shop) -> dict[str, int]:
     return mapping
 
 
-def shop_slots(shop_id: int, limit: int) -> threading.BoundedSemaphore:
-    """The per-shop limit on requests in flight from this process."""
-    with _guard:
-        return _slots.setdefault(shop_id, threading.BoundedSemaphore(limit))
-
-
 def _export_one(
     engine: Any,
     client: PrestaShopClient,
@@ -203,7 +214,6 @@ def _export_one(
     item_id: int,
     sku: str,
     languages: dict[str, int],
-    slots: threading.BoundedSemaphore,
     tracker: Tracker,
 ) -> None:
     with Session(engine, expire_on_commit=False) as session:
@@ -221,17 +231,16 @@ def _export_one(
         name={languages[iso]: text for iso, text in product.name.items() if iso in languages},
         description={languages[iso]: text for iso, text in product.description.items() if iso in languages},
     )
-    with slots:
-        try:
-            remote_id = _push(client, draft, binding.remote_id if binding else None)
-            client.set_stock(remote_id, product.quantity)
-        except (ShopUnavailable, Unauthorized):
-            raise
-        except PrestaShopError as exc:  # the shop refused or garbled this one item: record it, go on
-            message = exc.message or str(exc)
-            tracker.item_failed(item_id, message, code=_code(exc))
-            _bind(engine, shop.id, product.id, None, "failed", message)
-            return
+    try:
+        remote_id = _push(client, draft, binding.remote_id if binding else None)
+        client.set_stock(remote_id, product.quantity)
+    except (ShopUnavailable, Unauthorized):
+        raise
+    except PrestaShopError as exc:  # the shop refused or garbled this one item: record it, go on
+        message = exc.message or str(exc)
+        tracker.item_failed(item_id, message, code=_code(exc))
+        _bind(engine, shop.id, product.id, None, "failed", message)
+        return
     _bind(engine, shop.id, product.id, remote_id, "synced", None)
     tracker.item_done(item_id)
 

@@ -123,6 +123,19 @@ class Binding(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class ShopSlot(Base):
+    """One of a shop's request slots. An export chunk holds one while it talks to the shop,
+    so all workers on all machines together keep at most `shop_concurrency` requests in
+    flight per shop. A lease whose holder died expires at `until`."""
+
+    __tablename__ = "shop_slots"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Job(Base):
     """One bulk job against one shop: the seed's `job_progress`, extended.
 

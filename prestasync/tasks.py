@@ -40,6 +40,10 @@ class Tasks:
     def enqueue_chunk(self, job_id: int, item_ids: list[int]) -> None:
         self._run_chunk(job_id, item_ids)
 
+    def enqueue_chunk_later(self, job_id: int, item_ids: list[int], delay_s: float = 0.5) -> None:
+        """Try a chunk again shortly (its shop had no free request slot)."""
+        self._run_chunk.schedule((job_id, item_ids), delay=delay_s)
+
     def enqueue_open_chunks(self, job_id: int) -> None:
         exporter.enqueue_open_chunks(self, job_id)
 

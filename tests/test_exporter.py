@@ -134,6 +134,8 @@ def _completions(tmp_path: Path) -> int:
 
 
 def fan_out(settings: Settings, shop: EmulatedShop, url: str, start_worker: WorkerFactory, tmp_path: Path) -> None:
+    settings = settings.model_copy(update={"shop_concurrency": 3})
+    shop.config.write_latency_ms = 5
     rt, control = setup(settings, url, 1000)
     for _ in range(4):
         start_worker(settings, "--concurrency", "2")
@@ -141,6 +143,7 @@ def fan_out(settings: Settings, shop: EmulatedShop, url: str, start_worker: Work
     assert (job.status, job.total, job.processed, job.failed, job.skipped) == ("completed", 1000, 1000, 0, 0)
     assert_shop_matches(rt, shop)
     assert _completions(tmp_path) == 1
+    assert shop.peak_in_flight == 3  # 8 worker threads, yet never more than the shop's limit at once
 
 
 def test_fan_out_over_four_worker_processes(

@@ -115,7 +115,7 @@ class Table:
 
 
 class EmulatedShop:
-    """One shop: its tables, faults and what tests inspect (`writes`, `requests`, `busy_s`)."""
+    """One shop: its tables, faults and what tests inspect (`writes`, `requests`, `busy_s`, `peak_in_flight`)."""
 
     def __init__(self, config: ShopConfig) -> None:
         self.config = config
@@ -123,6 +123,8 @@ class EmulatedShop:
         self.writes: list[WriteRecord] = []
         self.requests = 0
         self.busy_s = 0.0
+        self.in_flight = 0
+        self.peak_in_flight = 0  # most requests ever handled at once: what a politeness limit must bound
         self.fault_rng = random.Random(config.seed)
         self.lang_ids = [lang_id for lang_id, _, _ in config.languages]
         self.tables = {name: Table(_INDEXED.get(name, ())) for name in RESOURCES}

@@ -284,6 +284,9 @@ class _App:
         headers = {k.lower(): v for k, v in request.headers.items()}
         call = _Call(shop, method, segments[0], segments[1] if len(segments) > 1 else None, params, headers, b"", base)
         status = 500
+        with shop.lock:
+            shop.in_flight += 1
+            shop.peak_in_flight = max(shop.peak_in_flight, shop.in_flight)
         try:
             call.body = await request.body()
             cfg = shop.config
@@ -295,6 +298,7 @@ class _App:
             return response
         finally:
             with shop.lock:
+                shop.in_flight -= 1
                 shop.requests += 1
                 shop.busy_s += time.perf_counter() - started
                 if method in WRITE_METHODS:
