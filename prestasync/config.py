@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     cancel_timeout_s: float = Field(60.0, gt=0)
     reaper_every_s: int = Field(30, gt=0)
     cleanup_days: int = Field(7, ge=0)
-    # Politeness: requests in flight per shop across one worker process.
+    # Politeness: requests in flight per shop, across all workers (see slots.py).
     shop_concurrency: int = Field(4, ge=1)
     page_size: int = Field(100, ge=1, le=1000)
     chunk_size: int = Field(25, ge=1)
