@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
-import warnings
 
 import httpx
 from lxml import etree
 
-from prestasync.prestashop.emulator import EmulatedShop, RunningEmulator, ShopConfig, create_app
-
-with warnings.catch_warnings():  # starlette 1.x nags about httpx on import; the client works
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
-
-AUTH = ("DEMO" * 8, "")
-
-
-def shop_client(**config: object) -> tuple[TestClient, EmulatedShop]:
-    shop = EmulatedShop(ShopConfig(**config))  # type: ignore[arg-type]
-    return TestClient(create_app({"": shop})), shop
+from prestasync.prestashop.emulator import EmulatedShop, RunningEmulator, ShopConfig
+from tests.prestashop.conftest import AUTH, shop_client
 
 
 def test_down_shop_answers_a_hosting_503_html_page_until_it_is_back() -> None:

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 from lxml import etree
 
-from prestasync.prestashop.emulator import EmulatedShop, ShopConfig, create_app
-
-with warnings.catch_warnings():  # starlette 1.x nags about httpx on import; the client works
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
-
-AUTH = ("DEMO" * 8, "")
-
-
-def shop_client(**config: object) -> tuple[TestClient, EmulatedShop]:
-    shop = EmulatedShop(ShopConfig(**config))  # type: ignore[arg-type]
-    return TestClient(create_app({"": shop})), shop
+from tests.prestashop.conftest import AUTH, shop_client
 
 
 def body(*records: str) -> str:

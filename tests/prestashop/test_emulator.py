@@ -5,28 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import warnings
 
 import pytest
 from lxml import etree
 
 from prestasync.prestashop.emulator import EmulatedShop, ShopConfig, create_app
-
-with warnings.catch_warnings():  # starlette 1.x nags about httpx on import; the client works
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
+from tests.prestashop.conftest import AUTH, TestClient, shop_client
 
 KEY = "DEMO" * 8
-AUTH = (KEY, "")
 REALM = (
     'Basic realm="Welcome to PrestaShop Webservice, please enter the authentication key as the login. '
     'No password required."'
 )
-
-
-def shop_client(**config: object) -> tuple[TestClient, EmulatedShop]:
-    shop = EmulatedShop(ShopConfig(**config))  # type: ignore[arg-type]
-    return TestClient(create_app({"": shop})), shop
 
 
 def errors(body: bytes) -> list[tuple[int, str]]:
