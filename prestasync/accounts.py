@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prestasync.config import Settings
+from prestasync.errors import AccountError
 from prestasync.models import ApiToken, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,6 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 TOKEN_PREFIX = "pst_"
 PASSWORD_FILE = "admin-password.txt"
 MIN_PASSWORD = 8
-
-
-class AccountError(ValueError):
-    """An account request refused; the message says why, for a person."""
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Text, cast, func, insert, or_, select, update
+from sqlalchemy import Select, Text, cast, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from prestasync.models import Binding, Product, utcnow
+from prestasync.models import SKU_MAX, Binding, Product, utcnow
 from prestasync.prestashop import BadRecord, RemoteProduct, StockRow
 
-SKU_MAX = 64  # PrestaShop's Reference::MAX_LENGTH (8.x)
 PRICE_MAX = Decimal("100000000000000")
 
 
@@ -236,11 +235,7 @@ def import_page(session: Session, shop_id: int, items: Sequence[Incoming]) -> li
     raise AssertionError("unreachable")
 
 
-def search(
-    session: Session, *, text: str = "", shop_id: int | None = None, limit: int = 50, offset: int = 0
-) -> list[Product]:
-    """Products whose SKU or name contains `text` (case-insensitive), optionally bound to a shop."""
-    query = select(Product)
+def _matching(query: Select[Any], text: str, shop_id: int | None) -> Select[Any]:
     if text:
         pattern = f"%{_escape_like(text.lower())}%"
         query = query.where(
@@ -251,16 +246,24 @@ def search(
         )
     if shop_id is not None:
         query = query.where(Product.id.in_(select(Binding.product_id).where(Binding.shop_id == shop_id)))
-    return list(session.execute(query.order_by(Product.sku).limit(limit).offset(offset)).scalars())
+    return query
+
+
+def search(
+    session: Session, *, text: str = "", shop_id: int | None = None, limit: int = 50, offset: int = 0
+) -> list[Product]:
+    """Products whose SKU or name contains `text` (case-insensitive), optionally bound to a shop."""
+    query = _matching(select(Product), text, shop_id).order_by(Product.sku).limit(limit).offset(offset)
+    return list(session.execute(query).scalars())
+
+
+def count(session: Session, *, text: str = "", shop_id: int | None = None) -> int:
+    """How many products `search` would list without a limit."""
+    return int(session.execute(_matching(select(func.count(Product.id)), text, shop_id)).scalar() or 0)
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _money(value: Decimal) -> str:
-    cents = value.quantize(Decimal("0.01"))
-    return str(cents) if cents == value else format(value.normalize(), "f")
 
 
 def bindings_for(session: Session, product_ids: Sequence[int]) -> dict[int, list[Binding]]:
@@ -271,25 +274,3 @@ def bindings_for(session: Session, product_ids: Sequence[int]) -> dict[int, list
     for b in rows:
         out.setdefault(b.product_id, []).append(b)
     return out
-
-
-def to_dict(product: Product, bindings: Sequence[Binding] = ()) -> dict[str, Any]:
-    return {
-        "id": product.id,
-        "sku": product.sku,
-        "name": product.name,
-        "price": _money(product.price),
-        "quantity": product.quantity,
-        "active": product.active,
-        "updated_at": product.updated_at.isoformat().replace("+00:00", "Z"),
-        "shops": [
-            {
-                "shop_id": b.shop_id,
-                "remote_id": b.remote_id,
-                "status": b.last_status,
-                "error": b.last_error,
-                "synced_at": b.last_synced_at.isoformat().replace("+00:00", "Z") if b.last_synced_at else None,
-            }
-            for b in bindings
-        ],
-    }

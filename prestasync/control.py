@@ -11,27 +11,21 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
+from prestasync import ledger, queries
+from prestasync.errors import ControlError, InvalidTransition, JobNotFound
 from prestasync.importer import parse_since
-from prestasync.models import Job, JobItem, Shop
-from prestasync.progress import ACTIVE, InvalidTransition, JobStatus, JobType
+from prestasync.models import SKU_MAX, Job, JobItem, Shop
+from prestasync.progress import ACTIVE, ItemState, JobStatus, JobType
+from prestasync.queue import JobQueue
 from prestasync.runtime import Runtime
 
 SKU_LIMIT = 100_000
 log = logging.getLogger(__name__)
-
-
-class Enqueuer(Protocol):
-    def enqueue_job(self, job_id: int) -> None: ...
-
-
-class ControlError(Exception):
-    """A request the rules refuse; the message says why."""
 
 
 def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
@@ -59,15 +53,15 @@ def _skus(value: Any) -> list[str]:
     skus = sorted({s.strip() for s in value if s.strip()})
     if len(skus) > SKU_LIMIT:
         raise ControlError(f"at most {SKU_LIMIT} SKUs per job")
-    if any(len(s) > 64 for s in skus):
-        raise ControlError("a SKU is at most 64 characters")
+    if any(len(s) > SKU_MAX for s in skus):
+        raise ControlError(f"a SKU is at most {SKU_MAX} characters")
     return skus
 
 
 @dataclass
 class Control:
     rt: Runtime
-    queue: Enqueuer
+    queue: JobQueue
 
     def start(self, type: JobType, shop_ids: Sequence[int], params: dict[str, Any]) -> list[Job]:
         """Create one job per shop (grouped when several) and enqueue them after commit."""
@@ -78,12 +72,12 @@ class Control:
         with Session(self.rt.engine, expire_on_commit=False) as session:
             with session.begin():
                 ids = [
-                    jobs.create_job(session, type=type, shop=self._shop(session, sid), params=clean, group_uuid=group)
+                    ledger.create_job(session, type=type, shop=self._shop(session, sid), params=clean, group_uuid=group)
                     for sid in shop_ids
                 ]
             for job_id in ids:
                 self._enqueue(job_id)
-            return [jobs.get_job(session, job_id) for job_id in ids]
+            return [queries.get_job(session, job_id) for job_id in ids]
 
     def _enqueue(self, job_id: int) -> None:
         """Hand a committed job to the queue. If the queue is down, the job stays pending and
@@ -103,10 +97,10 @@ class Control:
         with Session(self.rt.engine, expire_on_commit=False) as session:
             with session.begin():
                 try:
-                    jobs.request_cancel(session, job_id)
+                    ledger.request_cancel(session, job_id)
                 except InvalidTransition as exc:
                     raise ControlError(f"job {job_id} is {exc.current}; only active jobs can be cancelled") from exc
-            return jobs.get_job(session, job_id)
+            return queries.get_job(session, job_id)
 
     def retry(self, job_id: int, *, failed_only: bool = False) -> Job:
         """A new job with the same parameters, or with exactly the failed items, linked by `retry_of`.
@@ -118,18 +112,18 @@ class Control:
             with session.begin():
                 bump = update(Job).where(Job.id == job_id).values(version=Job.version + 1)
                 if session.execute(bump.execution_options(synchronize_session=False)).rowcount != 1:  # type: ignore[attr-defined]
-                    raise jobs.JobNotFound(job_id)
-                original = jobs.get_job(session, job_id)
+                    raise JobNotFound(job_id)
+                original = queries.get_job(session, job_id)
                 self._check_retryable(session, original)
                 params = self._retry_params(session, original, failed_only)
                 shop = self._shop(session, original.shop_id) if original.shop_id else None
                 if shop is None:
                     raise ControlError("the job's shop was deleted; start a new job instead")
-                new_id = jobs.create_job(
+                new_id = ledger.create_job(
                     session, type=JobType(original.type), shop=shop, params=params, retry_of=original.id
                 )
             self._enqueue(new_id)
-            return jobs.get_job(session, new_id)
+            return queries.get_job(session, new_id)
 
     def _check_retryable(self, session: Session, original: Job) -> None:
         if JobStatus(original.status) in ACTIVE:
@@ -146,7 +140,9 @@ class Control:
             return params
         items = list(
             session.execute(
-                select(JobItem.sku, JobItem.remote_id).where(JobItem.job_id == original.id, JobItem.state == "failed")
+                select(JobItem.sku, JobItem.remote_id).where(
+                    JobItem.job_id == original.id, JobItem.state == ItemState.FAILED.value
+                )
             )
         )
         if not items:

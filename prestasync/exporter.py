@@ -18,12 +18,15 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from prestasync import jobs, slots
+from prestasync import ledger, queries, slots
+from prestasync.context import JobContext
+from prestasync.errors import InvalidTransition, JobCancelled, JobNotFound
+from prestasync.ledger import Close
 from prestasync.models import Binding, Job, JobItem, Product, Shop, utcnow
 from prestasync.prestashop import (
     NotFound,
@@ -34,11 +37,10 @@ from prestasync.prestashop import (
     Unauthorized,
     ValidationFailed,
 )
-from prestasync.progress import InvalidTransition, JobError, JobStatus, JobType
-from prestasync.tracker import JobCancelled, Tracker, worker_name
-
-if TYPE_CHECKING:
-    from prestasync.tasks import Tasks
+from prestasync.progress import ItemState, JobStatus, JobType, Outcome
+from prestasync.queue import JobQueue
+from prestasync.runtime import Runtime
+from prestasync.tracker import Tracker, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -61,36 +63,30 @@ def scope(session: Session, job: Job, shop: Shop) -> list[tuple[str, int]]:
     return [(sku, pid) for sku, pid in session.execute(query.order_by(Product.sku))]
 
 
-def plan(tasks: Tasks, job: Job, shop: Shop | None, tracker: Tracker) -> None:
+def plan(ctx: JobContext) -> None:
     """Write the job's item rows (first run only) and enqueue its chunks (again, on resume)."""
-    if shop is None:
-        raise JobError(f"shop {job.shop_name!r} was deleted")
-    with Session(tasks.rt.engine) as session, session.begin():
-        planned = session.execute(select(func.count(JobItem.id)).where(JobItem.job_id == job.id)).scalar()
-        if not planned:
+    job, shop = ctx.job, ctx.require_shop()
+    with Session(ctx.rt.engine) as session, session.begin():
+        if not ledger.count_items(session, job.id, ItemState):
             if job.type == JobType.SYNC and "sync_started_at" not in job.params:
                 _note_sync_start(session, job)
             pairs = scope(session, job, shop)
             missing = set(job.params.get("skus") or ()) - {sku for sku, _ in pairs}
-            now = utcnow()
-            rows = [_item(job.id, sku, "queued", None, now) for sku, _ in pairs]
-            rows += [_item(job.id, sku, "queued", None, now) for sku in sorted(missing)]
-            if rows:
-                session.execute(insert(JobItem), rows)
-            tracker.set_total(len(rows))
-    tracker.flush()
-    if not enqueue_open_chunks(tasks, job.id):
-        try_finish(tasks, job.id)
+            keys = [sku for sku, _ in pairs] + sorted(missing)
+            ctx.tracker.set_total(ledger.plan(session, job.id, keys))
+    ctx.tracker.flush()
+    if not enqueue_open_chunks(ctx.rt, ctx.queue, job.id):
+        try_finish(ctx.rt, job.id)
 
 
-def enqueue_open_chunks(tasks: Tasks, job_id: int) -> int:
+def enqueue_open_chunks(rt: Runtime, queue: JobQueue, job_id: int) -> int:
     """Enqueue the job's `queued` items in chunks; returns how many items."""
-    with Session(tasks.rt.engine) as session:
+    with Session(rt.engine) as session:
         query = select(JobItem.id).where(JobItem.job_id == job_id, JobItem.state == "queued").order_by(JobItem.id)
         queued = list(session.execute(query).scalars())
-    size = tasks.rt.settings.chunk_size
+    size = rt.settings.chunk_size
     for start in range(0, len(queued), size):
-        tasks.enqueue_chunk(job_id, queued[start : start + size])
+        queue.enqueue_chunk(job_id, queued[start : start + size])
     return len(queued)
 
 
@@ -104,59 +100,51 @@ def _note_sync_start(session: Session, job: Job) -> None:
     job.params = params
 
 
-def _item(job_id: int, sku: str, state: str, message: str | None, now: datetime) -> dict[str, Any]:
-    return {
-        "job_id": job_id,
-        "sku": sku[:255],
-        "state": state,
-        "message": message,
-        "attempt": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def run_chunk(tasks: Tasks, job_id: int, item_ids: Sequence[int]) -> None:
+def run_chunk(ctx: JobContext, item_ids: Sequence[int]) -> None:
     """Export the claimed items of one chunk, then try to finish the job."""
-    rt = tasks.rt
-    with Session(rt.engine, expire_on_commit=False) as session:
-        try:
-            job = jobs.get_job(session, job_id)
-        except jobs.JobNotFound:
-            return
-        shop = session.get(Shop, job.shop_id) if job.shop_id is not None else None
+    rt, job, shop = ctx.rt, ctx.job, ctx.shop
     if job.status not in (JobStatus.RUNNING, JobStatus.PENDING) or job.cancel_requested or shop is None:
-        try_finish(tasks, job_id)
+        try_finish(rt, job.id)
         return
     holder, ttl = uuid.uuid4().hex, rt.settings.heartbeat_timeout_s
     slot = slots.acquire(rt.engine, shop.id, rt.settings.shop_concurrency, holder, ttl)
     if slot is None:  # the shop already has its fill of requests from other chunks
-        tasks.enqueue_chunk_later(job_id, list(item_ids))
+        ctx.queue.enqueue_chunk(job.id, list(item_ids), delay_s=0.5)
         return
     try:
-        _run_claimed(tasks, job, shop, item_ids, lambda: slots.renew(rt.engine, shop.id, slot, holder, ttl))
+        lost = _run_claimed(ctx, shop, item_ids, lambda: slots.renew(rt.engine, shop.id, slot, holder, ttl))
     finally:
         slots.release(rt.engine, shop.id, slot, holder)
-        try_finish(tasks, job_id)  # whatever happened, the last chunk out closes the job
+    if lost:  # the slot's lease ran out under us: the rest of the chunk waits for a slot again
+        ctx.queue.enqueue_chunk(job.id, lost, delay_s=0.5)
+    try_finish(rt, job.id)  # whatever happened, the last chunk out closes the job
 
 
-def _run_claimed(tasks: Tasks, job: Job, shop: Shop, item_ids: Sequence[int], renew: Callable[[], bool]) -> None:
-    """Claim the chunk's items and push them one by one, keeping the slot's lease alive."""
-    rt = tasks.rt
+def _run_claimed(ctx: JobContext, shop: Shop, item_ids: Sequence[int], renew: Callable[[], bool]) -> list[int]:
+    """Claim the chunk's items and push them one by one, keeping the slot's lease alive.
+
+    Returns the ids handed back to the queue because the lease was lost. Items not reached
+    for any other reason (cancel, job failure) go back to `queued` too, and the finisher
+    skips them, so no item is left `running`.
+    """
+    rt, job = ctx.rt, ctx.job
     claimed = _claim(rt.engine, job.id, item_ids)
-    tracker = tasks.tracker(job.id)
+    tracker = ctx.tracker
     tracker.start_flushing()
-    renewed = time.monotonic()
+    renewed, done = time.monotonic(), 0
+    lost: list[int] = []
     try:
         with rt.connect(shop) as client:
             languages = _shop_languages(client, shop)
             for item_id, sku in claimed:
                 tracker.check_cancel()
                 if time.monotonic() - renewed > rt.settings.heartbeat_timeout_s / 3:
-                    renew()
+                    if not renew():
+                        lost = [i for i, _ in claimed[done:]]
+                        break
                     renewed = time.monotonic()
                 _export_one(rt.engine, client, shop, item_id, sku, languages, tracker)
-                claimed = claimed[1:]
+                done += 1
     except JobCancelled:
         pass
     except (ShopUnavailable, Unauthorized) as exc:  # the shop, not an item: the whole job stops
@@ -168,31 +156,22 @@ def _run_claimed(tasks: Tasks, job: Job, shop: Shop, item_ids: Sequence[int], re
         _fail_job(rt.engine, job.id, f"internal error: {type(exc).__name__}: {exc}")
     finally:
         tracker.close()
-        _release(rt.engine, [item_id for item_id, _ in claimed])
+        _release(rt.engine, job.id, [item_id for item_id, _ in claimed[done:]])
+    return lost
 
 
 def _claim(engine: Any, job_id: int, item_ids: Sequence[int]) -> list[tuple[int, str]]:
-    lease = str(uuid.uuid4())
     with Session(engine) as session, session.begin():
-        stmt = update(JobItem).where(JobItem.id.in_(item_ids), JobItem.job_id == job_id, JobItem.state == "queued")
-        session.execute(
-            stmt.values(state="running", lease=lease, updated_at=utcnow()).execution_options(synchronize_session=False)
-        )
-        rows = session.execute(
-            select(JobItem.id, JobItem.sku)
-            .where(JobItem.lease == lease, JobItem.state == "running")
-            .order_by(JobItem.id)
-        )
-        return [(item_id, sku) for item_id, sku in rows]
+        ledger.lock(session, job_id)
+        return ledger.claim(session, job_id, item_ids, str(uuid.uuid4()), ItemState.QUEUED)
 
 
-def _release(engine: Any, item_ids: list[int]) -> None:
-    """Items claimed but not reached (cancel, job failure) are skipped, not left running."""
-    if not item_ids:
-        return
-    with Session(engine) as session, session.begin():
-        stmt = update(JobItem).where(JobItem.id.in_(item_ids), JobItem.state == "running")
-        session.execute(stmt.values(state="skipped", updated_at=utcnow()).execution_options(synchronize_session=False))
+def _release(engine: Any, job_id: int, item_ids: list[int]) -> None:
+    """Items claimed but not reached go back to `queued` (the finisher skips them if the job ends)."""
+    if item_ids:
+        with Session(engine) as session, session.begin():
+            ledger.lock(session, job_id)
+            ledger.release(session, job_id, item_ids)
 
 
 def _shop_languages(client: PrestaShopClient, shop: Shop) -> dict[str, int]:
@@ -222,7 +201,8 @@ def _export_one(
             select(Binding).where(Binding.shop_id == shop.id, Binding.product_id == (product.id if product else -1))
         ).scalar()
     if product is None:
-        tracker.item_failed(item_id, f"SKU {sku!r} is not in the catalogue", code="not_in_catalogue")
+        message = f"SKU {sku!r} is not in the catalogue"
+        tracker.close_item(Close(item_id, ItemState.FAILED, message=message, code="not_in_catalogue"))
         return
     draft = ProductDraft(
         reference=product.sku,
@@ -238,11 +218,11 @@ def _export_one(
         raise
     except PrestaShopError as exc:  # the shop refused or garbled this one item: record it, go on
         message = exc.message or str(exc)
-        tracker.item_failed(item_id, message, code=_code(exc))
+        tracker.close_item(Close(item_id, ItemState.FAILED, message=message, code=_code(exc)))
         _bind(engine, shop.id, product.id, None, "failed", message)
         return
     _bind(engine, shop.id, product.id, remote_id, "synced", None)
-    tracker.item_done(item_id)
+    tracker.close_item(Close(item_id, ItemState.DONE, Outcome.UPDATED))
 
 
 def _push(client: PrestaShopClient, draft: ProductDraft, remote_id: int | None) -> int:
@@ -282,37 +262,30 @@ def _bind(engine: Any, shop_id: int, product_id: int, remote_id: int | None, sta
 def _fail_job(engine: Any, job_id: int, message: str) -> None:
     with Session(engine) as session, session.begin():
         try:
-            jobs.transition(session, job_id, JobStatus.FAILED, error_message=message[:4000])
+            ledger.finish(session, job_id, JobStatus.FAILED, message)
         except InvalidTransition:
             return
-        stmt = update(JobItem).where(JobItem.job_id == job_id, JobItem.state == "queued")
-        session.execute(stmt.values(state="skipped", updated_at=utcnow()).execution_options(synchronize_session=False))
 
 
-def try_finish(tasks: Tasks, job_id: int) -> bool:
+def try_finish(rt: Runtime, job_id: int) -> bool:
     """Complete (or cancel) the job if no item is left to do. True for the one caller that did."""
-    with Session(tasks.rt.engine) as session, session.begin():
-        job = jobs.get_job(session, job_id)
-        if job.cancel_requested and job.status == JobStatus.CANCELLING:
-            stmt = update(JobItem).where(JobItem.job_id == job_id, JobItem.state == "queued")
-            session.execute(
-                stmt.values(state="skipped", updated_at=utcnow()).execution_options(synchronize_session=False)
-            )
-        open_items = session.execute(
-            select(func.count(JobItem.id)).where(JobItem.job_id == job_id, JobItem.state.in_(["queued", "running"]))
-        ).scalar()
-        if open_items:
+    with Session(rt.engine) as session, session.begin():
+        try:
+            status = ledger.lock(session, job_id)
+        except JobNotFound:
             return False
+        if status == JobStatus.CANCELLING:
+            ledger.skip_open(session, job_id, [ItemState.QUEUED])
+        if ledger.count_items(session, job_id):
+            return False
+        job = queries.get_job(session, job_id)
         return _complete(session, job)
 
 
 def _complete(session: Session, job: Job) -> bool:
-    skipped = session.execute(
-        select(func.count(JobItem.id)).where(JobItem.job_id == job.id, JobItem.state == "skipped")
-    ).scalar()
     target = JobStatus.CANCELLED if job.status == JobStatus.CANCELLING else JobStatus.COMPLETED
     try:
-        jobs.transition(session, job.id, target, skipped=int(skipped or 0))
+        ledger.finish(session, job.id, target)
     except InvalidTransition:
         return False  # another finisher won, or the job already ended
     log.info("job %s %s (finisher %s)", job.id, target.value, worker_name())

@@ -22,8 +22,11 @@ from sqlalchemy.orm import Session
 
 from prestasync import catalogue
 from prestasync.catalogue import Incoming, ItemFailure
-from prestasync.models import Job, Shop
+from prestasync.context import JobContext
+from prestasync.ledger import NewItem
+from prestasync.models import Shop
 from prestasync.prestashop import BadRecord, PrestaShopClient, RemoteProduct
+from prestasync.progress import ItemState, Outcome
 from prestasync.runtime import Runtime
 from prestasync.tracker import Tracker
 
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 PREFETCH = 3  # id-range pages in flight while one is being written
+_GONE = "product #{id} was listed but no longer exists in the shop"
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -41,8 +45,9 @@ def parse_since(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def run_import(rt: Runtime, job: Job, shop: Shop, tracker: Tracker) -> None:
-    """Import `shop` into the catalogue, reporting to `tracker`. Raises on job-level errors."""
+def run_import(ctx: JobContext) -> None:
+    """Import the job's shop into the catalogue, reporting to its tracker. Raises on job-level errors."""
+    rt, job, shop, tracker = ctx.rt, ctx.job, ctx.require_shop(), ctx.tracker
     since = parse_since(job.params.get("since"))
     after = int(job.checkpoint or 0)
     size = rt.settings.page_size
@@ -103,7 +108,7 @@ def _import_page(
     checkpoint: str,
 ) -> None:
     """Check, upsert and count one page; counts and checkpoint move together (see Tracker.record)."""
-    vanished = sum(1 for r in page if isinstance(r, int))
+    vanished = [r for r in page if isinstance(r, int)]
     records = [r for r in page if not isinstance(r, int)]
     unknown_stock = [r.id for r in records if isinstance(r, RemoteProduct) and catalogue.embedded_quantity(r) is None]
     stock = client.stock_rows(unknown_stock) if unknown_stock else {}
@@ -117,12 +122,9 @@ def _import_page(
             incoming.append(checked)
     with Session(rt.engine, expire_on_commit=False) as session:
         failures += catalogue.import_page(session, shop.id, incoming)
-    tracker.record(
-        succeeded=len(records) - len(failures),
-        skipped=vanished,
-        failures=[(f.sku, f.message, f.code, f.remote_id) for f in failures],
-        checkpoint=checkpoint,
-    )
+    rows = [NewItem(f.sku, ItemState.FAILED, f.message, f.code, f.remote_id) for f in failures]
+    rows += [NewItem(f"#{r}", ItemState.SKIPPED, _GONE.format(id=r), "vanished", r) for r in vanished]
+    tracker.record(done={Outcome.UPDATED: len(records) - len(failures)}, items=rows, checkpoint=checkpoint)
 
 
 def _ahead(fetch: Callable[[T], R], items: list[T], depth: int) -> Iterator[R]:

@@ -69,6 +69,16 @@ NAMING = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Money = Numeric(20, 6)
 
+# Column widths, named once. Every check of an input against a column uses these.
+SKU_MAX = 64  # a catalogue SKU is a PrestaShop reference: Reference::MAX_LENGTH is 64 (8.x)
+ITEM_KEY_MAX = 255  # a ledger row's key: a SKU, `#<shop id>` for a record without one, a file row
+SHOP_NAME_MAX = 100
+SHOP_URL_MAX = 500
+CODE_MAX = 100  # an item's error code (`ps_85`, `invalid_price`, …)
+CAUSE_MAX = 255  # an item's normalised cause, the error modal's group key
+MESSAGE_MAX = 4000  # an item's or a job's error message
+USERNAME_MAX = 100
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
@@ -80,8 +90,8 @@ class Shop(Base):
     __tablename__ = "shops"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    url: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(SHOP_NAME_MAX), unique=True)
+    url: Mapped[str] = mapped_column(String(SHOP_URL_MAX))
     api_key_encrypted: Mapped[str] = mapped_column(Text)
     # Products changed after this instant are what the next `sync` pushes.
     synced_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -95,7 +105,7 @@ class Product(Base):
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    sku: Mapped[str] = mapped_column(String(SKU_MAX), unique=True)
     name: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     description: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     price: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
@@ -159,12 +169,16 @@ class Job(Base):
     type: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="SET NULL"))
-    shop_name: Mapped[str] = mapped_column(String(100))
+    shop_name: Mapped[str] = mapped_column(String(SHOP_NAME_MAX))
     group_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
     total: Mapped[int] = mapped_column(Integer, default=0)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
+    # Outcomes of the handled items (issue 8): records created, updated, left unchanged.
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     checkpoint: Mapped[str | None] = mapped_column(String(200))
     error_message: Mapped[str | None] = mapped_column(Text)
@@ -181,10 +195,13 @@ class Job(Base):
 
 
 class JobItem(Base):
-    """The item ledger: one row per failed item (and, for export jobs, per planned item).
+    """The item ledger: one row per planned item (exports, syncs, files) and per failed or
+    skipped item of any job.
 
-    Never capped: a job with 10,000 failures has 10,000 rows, read page by page.
-    `state` is `queued`, `running`, `done`, `failed` or `skipped`.
+    Never capped: a job with 10,000 failures has 10,000 rows, read page by page. `state` is a
+    `progress.ItemState`, changed only through `ledger.py`; `outcome` a `progress.Outcome`.
+    `changes` maps each changed field to `[before, after]`; `digest` fingerprints the shop's
+    record as it was read, so applying a preview can tell whether it changed since.
     """
 
     __tablename__ = "job_items"
@@ -195,15 +212,18 @@ class JobItem(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
-    sku: Mapped[str] = mapped_column(String(255))
+    sku: Mapped[str] = mapped_column(String(ITEM_KEY_MAX))
     remote_id: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(10), default="failed")
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    digest: Mapped[str | None] = mapped_column(String(40))
     # Who claimed a planned item (`running`); duplicate chunk deliveries claim nothing.
     lease: Mapped[str | None] = mapped_column(String(36))
-    error_code: Mapped[str | None] = mapped_column(String(100))
+    error_code: Mapped[str | None] = mapped_column(String(CODE_MAX))
     message: Mapped[str | None] = mapped_column(Text)
     # `message` with SKUs, quoted values and numbers normalised (see `progress.cause_of`).
-    cause: Mapped[str | None] = mapped_column(String(255))
+    cause: Mapped[str | None] = mapped_column(String(CAUSE_MAX))
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -215,7 +235,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -1,4 +1,10 @@
-"""The progress-tracking core: job states, legal transitions, rate and ETA. Pure, no I/O."""
+"""The progress-tracking core: job and item states, their legal transitions, the actions a
+person may take on a job, rate and ETA. Pure: the standard library only, no I/O.
+
+Everything that changes a state elsewhere asks these tables first and then writes with a
+conditional UPDATE (`... WHERE status IN sources_of(target)`), so the tables are the whole
+truth about what may happen to a job or an item.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ class JobType(StrEnum):
 class JobStatus(StrEnum):
     PENDING = "pending"  # created and queued; no worker has picked it up yet
     RUNNING = "running"  # a worker is processing items and heartbeating
+    HELD = "held"  # the change guard stopped it before writing; waits for a person to confirm
     CANCELLING = "cancelling"  # cancel requested; workers stop at the next item
     COMPLETED = "completed"  # every item handled (some may have failed: see `failed`)
     FAILED = "failed"  # a job-level error stopped it (auth, shop down, worker lost)
@@ -31,13 +38,18 @@ class JobStatus(StrEnum):
 
 
 TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
-ACTIVE = frozenset({JobStatus.PENDING, JobStatus.RUNNING, JobStatus.CANCELLING})
+ACTIVE = frozenset({JobStatus.PENDING, JobStatus.RUNNING, JobStatus.HELD, JobStatus.CANCELLING})
+# States in which workers may still write counts and items; a held job is parked, not worked on.
+WORKING = frozenset({JobStatus.RUNNING, JobStatus.CANCELLING})
 
 # from -> allowed targets. RUNNING -> PENDING is the reaper handing a job whose worker
-# died back to the queue to resume from its checkpoint.
+# died back to the queue to resume from its checkpoint; HELD -> PENDING is a confirmation.
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.PENDING: frozenset({JobStatus.RUNNING, JobStatus.CANCELLED, JobStatus.FAILED}),
-    JobStatus.RUNNING: frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLING, JobStatus.PENDING}),
+    JobStatus.RUNNING: frozenset(
+        {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLING, JobStatus.PENDING, JobStatus.HELD}
+    ),
+    JobStatus.HELD: frozenset({JobStatus.PENDING, JobStatus.CANCELLED, JobStatus.FAILED}),
     JobStatus.CANCELLING: frozenset({JobStatus.CANCELLED, JobStatus.COMPLETED, JobStatus.FAILED}),
     JobStatus.COMPLETED: frozenset(),
     JobStatus.FAILED: frozenset(),
@@ -45,16 +57,78 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 }
 
 
-class InvalidTransition(Exception):
-    """A state change the job's current state does not allow."""
+class ItemState(StrEnum):
+    """Where one item (a product, a file row, a shop record) of a job stands."""
 
-    def __init__(self, job_id: int, current: str, target: str) -> None:
-        super().__init__(f"job {job_id}: cannot go from {current} to {target}")
-        self.job_id, self.current, self.target = job_id, current, target
+    QUEUED = "queued"  # planned; no worker has it
+    RUNNING = "running"  # claimed by one worker (its lease); being read, compared or written
+    PLANNED = "planned"  # read and compared: changes wait for the write phase (or, in a preview, for apply)
+    DONE = "done"  # handled; `outcome` says created, updated or unchanged
+    FAILED = "failed"  # handled and failed; `message` and `cause` say why
+    SKIPPED = "skipped"  # not handled: the job ended first, the record vanished, or it drifted
+
+    @property
+    def is_final(self) -> bool:
+        return self in ITEM_FINAL
 
 
-class JobError(Exception):
-    """A job-level failure (the shop was deleted, …) whose message is for the operator."""
+ITEM_FINAL = frozenset({ItemState.DONE, ItemState.FAILED, ItemState.SKIPPED})
+ITEM_OPEN = frozenset({ItemState.QUEUED, ItemState.RUNNING, ItemState.PLANNED})
+# RUNNING -> QUEUED: the reaper takes items back from a dead worker; they are read again.
+ITEM_TRANSITIONS: dict[ItemState, frozenset[ItemState]] = {
+    ItemState.QUEUED: frozenset({ItemState.RUNNING, ItemState.SKIPPED}),
+    ItemState.RUNNING: frozenset(
+        {ItemState.DONE, ItemState.FAILED, ItemState.SKIPPED, ItemState.PLANNED, ItemState.QUEUED}
+    ),
+    ItemState.PLANNED: frozenset({ItemState.RUNNING, ItemState.SKIPPED}),
+    ItemState.DONE: frozenset(),
+    ItemState.FAILED: frozenset(),
+    ItemState.SKIPPED: frozenset(),
+}
+# An item may be written straight into these states (an import's failures and skips, a plan).
+ITEM_INITIAL = frozenset({ItemState.QUEUED, ItemState.DONE, ItemState.FAILED, ItemState.SKIPPED})
+
+
+class Outcome(StrEnum):
+    """What happened (or, for a planned item, will happen) to an item's record."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DRIFT = "drift"  # the shop's record changed since the preview; not overwritten
+
+
+class Action(StrEnum):
+    """What a person may do to a job; the API sends the allowed ones and pages only read them."""
+
+    CANCEL = "cancel"
+    RETRY = "retry"
+    RETRY_FAILED = "retry_failed"
+    CONFIRM = "confirm"  # release a held job: write what the guard stopped
+    APPLY = "apply"  # run exactly what a completed preview planned
+
+
+def allowed_actions(status: str, *, failed: int, preview: bool = False) -> frozenset[Action]:
+    """The actions a job in `status` allows. Rules that need the database (one active retry per
+    job) are checked again when the action is taken."""
+    state = JobStatus(status)
+    actions: set[Action] = set()
+    if state in (JobStatus.PENDING, JobStatus.RUNNING, JobStatus.HELD):
+        actions.add(Action.CANCEL)
+    if state == JobStatus.HELD:
+        actions.add(Action.CONFIRM)
+    if state in TERMINAL:
+        actions.add(Action.RETRY)
+        if failed > 0:
+            actions.add(Action.RETRY_FAILED)
+    if preview and state == JobStatus.COMPLETED:
+        actions.add(Action.APPLY)
+    return frozenset(actions)
+
+
+def item_sources_of(target: ItemState) -> frozenset[ItemState]:
+    """The item states from which `target` may be entered; used in conditional UPDATEs."""
+    return frozenset(src for src, targets in ITEM_TRANSITIONS.items() if target in targets)
 
 
 def sources_of(target: JobStatus) -> frozenset[JobStatus]:
@@ -62,9 +136,9 @@ def sources_of(target: JobStatus) -> frozenset[JobStatus]:
     return frozenset(src for src, targets in TRANSITIONS.items() if target in targets)
 
 
-def check_transition(job_id: int, current: str, target: JobStatus) -> None:
-    if target not in TRANSITIONS[JobStatus(current)]:
-        raise InvalidTransition(job_id, current, target)
+def may_transition(current: str, target: JobStatus) -> bool:
+    """Whether a job in `current` may move to `target` (the ledger raises when it may not)."""
+    return target in TRANSITIONS[JobStatus(current)]
 
 
 def percent(processed: int, total: int) -> float:

@@ -9,6 +9,7 @@ a task in hand. Results are not stored: the job rows are the results.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 
@@ -25,3 +26,15 @@ def make_huey(url: str) -> Huey:
     if url == "memory://":
         return MemoryHuey(NAME, results=False)
     raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///path, redis://host:port/db or memory://")
+
+
+class JobQueue(Protocol):
+    """What job code may ask of the queue: run a job (again), or one chunk of a fanned-out job.
+
+    `tasks.Tasks` implements it on Huey; tests pass a recording fake. Job bodies receive one
+    through their `JobContext` and never import `tasks.py`.
+    """
+
+    def enqueue_job(self, job_id: int, *, delay_s: float = 0.0) -> None: ...
+
+    def enqueue_chunk(self, job_id: int, item_ids: list[int], *, delay_s: float = 0.0) -> None: ...

@@ -19,26 +19,21 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
+from prestasync import exporter, ledger, queries
+from prestasync.errors import InvalidTransition
 from prestasync.models import Job, JobItem, utcnow
-from prestasync.progress import InvalidTransition, JobStatus
+from prestasync.progress import ItemState, JobStatus
+from prestasync.queue import JobQueue
 from prestasync.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 CLEANUP_EVERY_S = 24 * 3600
-
-
-class Enqueuer(Protocol):
-    def enqueue_job(self, job_id: int) -> None: ...
-
-    def enqueue_open_chunks(self, job_id: int) -> None: ...
 
 
 @dataclass
@@ -50,13 +45,13 @@ class ReapReport:
     waiting: list[int] = field(default_factory=list)
 
 
-def reap(rt: Runtime, queue: Enqueuer) -> ReapReport:
+def reap(rt: Runtime, queue: JobQueue) -> ReapReport:
     """One pass over stale jobs. Safe to run from several processes at once."""
     s, now, report = rt.settings, utcnow(), ReapReport()
     heartbeat_before = now - timedelta(seconds=s.heartbeat_timeout_s)
     pending_before = now - timedelta(seconds=max(2 * s.heartbeat_timeout_s, 10.0))
     with Session(rt.engine) as session:
-        stale = jobs.stale_jobs(session, heartbeat_before=heartbeat_before, pending_before=pending_before)
+        stale = queries.stale_jobs(session, heartbeat_before=heartbeat_before, pending_before=pending_before)
     for job in stale:
         try:
             _reap_one(rt, job, report)
@@ -66,7 +61,7 @@ def reap(rt: Runtime, queue: Enqueuer) -> ReapReport:
     for job_id in report.resumed + report.requeued:
         queue.enqueue_job(job_id)
     for job_id in report.waiting:
-        queue.enqueue_open_chunks(job_id)
+        exporter.enqueue_open_chunks(rt, queue, job_id)
     if any((report.resumed, report.failed, report.cancelled, report.requeued, report.waiting)):
         log.info("reaper: %s", report)
     return report
@@ -75,7 +70,7 @@ def reap(rt: Runtime, queue: Enqueuer) -> ReapReport:
 def _reap_one(rt: Runtime, job: Job, report: ReapReport) -> None:
     with Session(rt.engine) as session, session.begin():
         if job.status == JobStatus.CANCELLING:
-            jobs.transition(session, job.id, JobStatus.CANCELLED, error_message="worker lost while cancelling")
+            ledger.finish(session, job.id, JobStatus.CANCELLED, "worker lost while cancelling")
             report.cancelled.append(job.id)
         elif job.status == JobStatus.PENDING:
             stmt = update(Job).where(Job.id == job.id, Job.status == JobStatus.PENDING.value)
@@ -91,10 +86,10 @@ def _reap_one(rt: Runtime, job: Job, report: ReapReport) -> None:
         elif job.attempts >= MAX_ATTEMPTS:
             timeout = rt.settings.heartbeat_timeout_s
             message = f"worker lost: no heartbeat for {timeout:.0f} s, after {job.attempts} attempts"
-            jobs.transition(session, job.id, JobStatus.FAILED, error_message=message)
+            ledger.finish(session, job.id, JobStatus.FAILED, message)
             report.failed.append(job.id)
         else:
-            jobs.transition(session, job.id, JobStatus.PENDING, worker=None)
+            ledger.transition(session, job.id, JobStatus.PENDING, worker=None)
             report.resumed.append(job.id)
 
 
@@ -103,17 +98,13 @@ def _has_plan(session: Session, job_id: int) -> bool:
 
 
 def _has_queued(session: Session, job_id: int) -> bool:
-    query = select(JobItem.id).where(JobItem.job_id == job_id, JobItem.state == "queued").limit(1)
-    return session.execute(query).first() is not None
+    return ledger.count_items(session, job_id, [ItemState.QUEUED]) > 0
 
 
 def _release_items(session: Session, job_id: int) -> int:
     """Items a dead worker had claimed go back to `queued` for the resumed run; returns how many."""
-    stmt = update(JobItem).where(JobItem.job_id == job_id, JobItem.state == "running")
-    result = session.execute(
-        stmt.values(state="queued", lease=None, updated_at=utcnow()).execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    ledger.lock(session, job_id)
+    return ledger.release(session, job_id)
 
 
 def _cancel_watchdog(rt: Runtime, report: ReapReport) -> None:
@@ -122,12 +113,12 @@ def _cancel_watchdog(rt: Runtime, report: ReapReport) -> None:
     with Session(rt.engine) as session, session.begin():
         ids = [
             job.id
-            for job in jobs.list_jobs(session, jobs.JobFilter(status="cancelling", limit=1000))
+            for job in queries.list_jobs(session, queries.JobFilter(status="cancelling", limit=1000))
             if job.updated_at < cutoff
         ]
         for job_id in ids:
             try:
-                jobs.transition(session, job_id, JobStatus.CANCELLED, error_message="cancel timed out")
+                ledger.finish(session, job_id, JobStatus.CANCELLED, "cancel timed out")
                 report.cancelled.append(job_id)
             except InvalidTransition:
                 pass
@@ -140,7 +131,7 @@ class Scheduler:
     twice is safe, only wasteful.
     """
 
-    def __init__(self, rt: Runtime, queue: Enqueuer) -> None:
+    def __init__(self, rt: Runtime, queue: JobQueue) -> None:
         self.rt, self.queue = rt, queue
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
@@ -165,7 +156,7 @@ class Scheduler:
             reap(self.rt, self.queue)
             self._since_cleanup += elapsed_s
             if self._since_cleanup >= CLEANUP_EVERY_S:
-                deleted = jobs.cleanup(self.rt.engine, self.rt.settings.cleanup_days)
+                deleted = ledger.cleanup(self.rt.engine, self.rt.settings.cleanup_days)
                 log.info(
                     "cleanup: deleted %d finished jobs older than %d days",
                     deleted,

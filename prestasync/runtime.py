@@ -18,6 +18,7 @@ from prestasync.db import make_engine
 from prestasync.models import Shop
 from prestasync.prestashop import PrestaShopClient
 from prestasync.schema import upgrade
+from prestasync.tracker import Tracker
 from prestasync.vault import Vault
 
 
@@ -56,6 +57,11 @@ class Runtime:
             transport=self.transport,
             max_connections=self.settings.shop_concurrency,
         )
+
+    def tracker(self, job_id: int) -> Tracker:
+        """A progress tracker for `job_id` with this runtime's flush and heartbeat timings."""
+        s = self.settings
+        return Tracker(self.engine, job_id, interval_s=s.progress_interval_s, heartbeat_s=s.heartbeat_every_s)
 
     def dispose(self) -> None:
         with self._lock:

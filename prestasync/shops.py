@@ -8,21 +8,25 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from prestasync.models import Binding, Job, Shop
+from prestasync.errors import ControlError, ShopError, ShopNotFound
+from prestasync.models import SHOP_NAME_MAX, Binding, Job, Shop
 from prestasync.progress import ACTIVE
 from prestasync.vault import Vault
 
-
-class ShopError(Exception):
-    """A shop could not be registered or found; the message says why, for a person."""
+__all__ = ["ShopError", "ShopNotFound", "add_shop", "delete_shop", "find_shop", "get_shop", "list_shops"]
 
 
 def normalise_url(url: str) -> str:
     """The shop's base URL without a trailing `/api/` or slash; http(s) with a host only."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ShopError("shop URL is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ShopError(f"shop URL must start with http:// or https:// and name a host, got {url!r}")
+        # The URL is not repeated: one pasted with credentials would leak them into logs and screens.
+        raise ShopError("shop URL must start with http:// or https:// and name a host, e.g. https://shop.example.com")
     if parts.query or parts.fragment:
         raise ShopError("shop URL must not have a query string or fragment")
     if parts.username or parts.password:
@@ -42,8 +46,8 @@ def check_key(key: str) -> str:
 
 def add_shop(session: Session, vault: Vault, *, name: str, url: str, key: str) -> Shop:
     name = name.strip()
-    if not name or len(name) > 100:
-        raise ShopError("shop name must be 1 to 100 characters")
+    if not name or len(name) > SHOP_NAME_MAX:
+        raise ShopError(f"shop name must be 1 to {SHOP_NAME_MAX} characters")
     shop = Shop(name=name, url=normalise_url(url), api_key_encrypted=vault.seal(check_key(key)))
     session.add(shop)
     try:
@@ -79,7 +83,7 @@ def delete_shop(session: Session, shop: Shop) -> None:
         select(func.count(Job.id)).where(Job.shop_id == shop.id, Job.status.in_([s.value for s in ACTIVE]))
     ).scalar()
     if active:
-        raise ShopError(f"shop {shop.name!r} has {active} active job(s); cancel them or wait for them to end")
+        raise ControlError(f"shop {shop.name!r} has {active} active job(s); cancel them or wait for them to end")
     # Explicit rather than relying on ON DELETE: SQLite applies it only with foreign_keys=ON.
     session.execute(delete(Binding).where(Binding.shop_id == shop.id).execution_options(synchronize_session=False))
     session.execute(
@@ -96,7 +100,7 @@ def list_shops(session: Session) -> list[Shop]:
 def get_shop(session: Session, shop_id: int) -> Shop:
     shop = session.get(Shop, shop_id)
     if shop is None:
-        raise ShopError(f"no shop with id {shop_id}")
+        raise ShopNotFound(f"no shop with id {shop_id}")
     return shop
 
 
@@ -104,7 +108,7 @@ def find_shop(session: Session, name: str) -> Shop:
     shop = session.execute(select(Shop).where(Shop.name == name)).scalar()
     if shop is None:
         known = ", ".join(s.name for s in list_shops(session)) or "none registered"
-        raise ShopError(f"no shop named {name!r} (known: {known})")
+        raise ShopNotFound(f"no shop named {name!r} (known: {known})")
     return shop
 
 

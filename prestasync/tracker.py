@@ -1,12 +1,16 @@
-"""The progress writer a running job uses: `start / advance / fail_item / check_cancel / finish`.
+"""The progress writer a running job uses: `start / advance / fail_item / close_item /
+check_cancel / finish`.
 
 Counts are kept in memory and written by a small background flusher at most once per
 `interval_s` (default 250 ms), plus once at each state change and at the end. Each write
-is one short transaction holding an atomic relative update
-(`processed = processed + :n`), the buffered ledger rows, and a read of the cancel flag,
-so any number of trackers (threads, processes, machines) can share one job row without
-losing an update. A write also refreshes the heartbeat, and an idle tracker still
-heartbeats every `heartbeat_s`, so a job waiting on a slow shop is not taken for dead.
+is one short transaction through `ledger.record()`: the job's row locked first, the
+buffered ledger rows and item closes, one atomic relative update of the counters
+(`processed = processed + :n`), and a read of the cancel flag. So any number of trackers
+(threads, processes, machines) can share one job row without losing an update, and a
+tracker that outlives its job (the job was failed or cancelled meanwhile) changes nothing:
+its writes are dropped and `check_cancel()` stops the body. A write also refreshes the
+heartbeat, and an idle tracker still heartbeats every `heartbeat_s`, so a job waiting on a
+slow shop is not taken for dead.
 
 Tracking never breaks the job: a failed flush keeps its deltas for the next one, and
 only the final flush in `finish()` is allowed to raise.
@@ -20,57 +24,22 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Engine, case, func, insert, literal, select, update
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
-from prestasync.models import Job, JobItem, utcnow
-from prestasync.progress import JobStatus, cause_of
+from prestasync import ledger
+from prestasync.errors import JobCancelled
+from prestasync.ledger import Close, Delta, NewItem
+from prestasync.models import Job, utcnow
+from prestasync.progress import ItemState, JobStatus, Outcome
 
 log = logging.getLogger(__name__)
-
-SKU_MAX = 255
-
-
-class JobCancelled(Exception):
-    """Raised by `check_cancel()` once a cancel was requested; the job stops at this item."""
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass
-class _Pending:
-    processed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    total: int | None = None
-    checkpoint: str | None = None
-    items: list[dict[str, Any]] = field(default_factory=list)
-    # Planned ledger rows (fanned-out jobs) finished by this process: id, or id + failure.
-    done_items: list[int] = field(default_factory=list)
-    failed_items: list[dict[str, Any]] = field(default_factory=list)
-
-    def empty(self) -> bool:
-        return not (
-            self.processed or self.failed or self.skipped or self.items or self.done_items or self.failed_items
-        ) and (self.total is None and self.checkpoint is None)
-
-    def merge_back(self, other: _Pending) -> None:
-        """Return an unwritten snapshot to the buffer, newer values winning."""
-        self.processed += other.processed
-        self.failed += other.failed
-        self.skipped += other.skipped
-        self.total = self.total if self.total is not None else other.total
-        self.checkpoint = self.checkpoint if self.checkpoint is not None else other.checkpoint
-        self.items[:0] = other.items
-        self.done_items[:0] = other.done_items
-        self.failed_items[:0] = other.failed_items
 
 
 class Tracker:
@@ -91,10 +60,11 @@ class Tracker:
         self.clock = clock
         self.writes = 0
         self._autoflush = autoflush
-        self._pending = _Pending()
+        self._pending = Delta()
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._cancel = False
+        self._ended = False  # the job reached a final state without us: stop working on it
         self._last_write = clock()
         self._last_read = clock()
         self._stop = threading.Event()
@@ -105,7 +75,7 @@ class Tracker:
     def start(self, *, total: int | None = None, worker: str | None = None) -> None:
         """Move the job to `running` (first start or resume) and begin flushing."""
         now = utcnow()
-        values: dict[str, Any] = {
+        values: dict[str, object] = {
             "started_at": func.coalesce(Job.started_at, now),  # a resumed job keeps its first start
             "heartbeat_at": now,
             "attempts": Job.attempts + 1,
@@ -114,7 +84,7 @@ class Tracker:
         if total is not None:
             values["total"] = total
         with Session(self.engine) as session, session.begin():
-            jobs.transition(session, self.job_id, JobStatus.RUNNING, **values)
+            ledger.transition(session, self.job_id, JobStatus.RUNNING, **values)
             self._cancel = bool(session.execute(select(Job.cancel_requested).where(Job.id == self.job_id)).scalar())
         self.writes += 1
         self._last_write = self._last_read = self.clock()
@@ -128,19 +98,11 @@ class Tracker:
             self._thread.start()
 
     def finish(self, status: JobStatus = JobStatus.COMPLETED, error: str | None = None) -> None:
-        """Write the last counts and move the job to a terminal state.
-
-        A cancelled job counts the items it never reached as skipped.
-        """
+        """Write the last counts and move the job to a terminal state (`ledger.finish`)."""
         self._stop_thread()
         with self._flush_lock, Session(self.engine) as session, session.begin():
-            self._write(session, self._take())
-            values: dict[str, Any] = {"heartbeat_at": utcnow()}
-            if error is not None:
-                values["error_message"] = error[:4000]
-            if status == JobStatus.CANCELLED:
-                values["skipped"] = case((Job.total > Job.processed, Job.total - Job.processed), else_=literal(0))
-            jobs.transition(session, self.job_id, status, **values)
+            ledger.record(session, self.job_id, self._take())
+            ledger.finish(session, self.job_id, status, error)
         self.writes += 1
 
     def close(self) -> None:
@@ -163,79 +125,54 @@ class Tracker:
         with self._lock:
             self._pending.total = total
 
-    def advance(self, n: int = 1) -> None:
+    def set_checkpoint(self, value: str) -> None:
         with self._lock:
-            self._pending.processed += n
+            self._pending.checkpoint = value
 
-    def fail_item(self, sku: str, message: str, *, code: str | None = None, remote_id: int | None = None) -> None:
+    def advance(self, n: int = 1, outcome: Outcome = Outcome.UNCHANGED) -> None:
+        """Count `n` items handled without a ledger row (an import's good records)."""
+        self.record(done={outcome: n})
+
+    def fail_item(self, key: str, message: str, *, code: str | None = None, remote_id: int | None = None) -> None:
         """Count one handled-but-failed item and queue its ledger row."""
-        self.record(failures=[(sku, message, code, remote_id)])
+        self.record(items=[NewItem(key, ItemState.FAILED, message, code, remote_id)])
 
     def record(
         self,
         *,
-        succeeded: int = 0,
-        skipped: int = 0,
-        failures: Sequence[tuple[str, str, str | None, int | None]] = (),
+        done: dict[Outcome, int] | None = None,
+        items: Sequence[NewItem] = (),
         checkpoint: str | None = None,
     ) -> None:
         """Count a batch of items and move the checkpoint, atomically.
 
         A flush sees either none or all of it, so after a crash the checkpoint and the
-        counts agree and a resumed job neither skips nor double-counts a page.
-        Each failure is `(sku, message, code, remote_id)`.
+        counts agree and a resumed job neither skips nor double-counts a page. `items`
+        are ledger rows in a final state (failed, skipped).
         """
-        rows = [
-            {
-                "job_id": self.job_id,
-                "sku": sku[:SKU_MAX],
-                "remote_id": remote_id,
-                "state": "failed",
-                "error_code": code[:100] if code else None,
-                "message": message,
-                "cause": cause_of(message, sku),
-                "attempt": 1,
-            }
-            for sku, message, code, remote_id in failures
-        ]
         with self._lock:
-            self._pending.processed += succeeded + skipped + len(rows)
-            self._pending.skipped += skipped
-            self._pending.failed += len(rows)
-            self._pending.items.extend(rows)
+            for outcome, n in (done or {}).items():
+                if n:
+                    self._pending.done[outcome] = self._pending.done.get(outcome, 0) + n
+            self._pending.items.extend(items)
             if checkpoint is not None:
                 self._pending.checkpoint = checkpoint
 
-    def item_done(self, item_id: int) -> None:
-        """A planned item (a `queued`/`running` ledger row) succeeded."""
+    def close_item(self, close: Close) -> None:
+        """A claimed item ended (done, failed, skipped, planned, or handed back)."""
         with self._lock:
-            self._pending.done_items.append(item_id)
-
-    def item_failed(self, item_id: int, message: str, *, code: str | None = None, remote_id: int | None = None) -> None:
-        """A planned item failed; its ledger row keeps the cause."""
-        row = {
-            "id": item_id,
-            "message": message,
-            "code": code[:100] if code else None,
-            "remote_id": remote_id,
-        }
-        with self._lock:
-            self._pending.failed_items.append(row)
-
-    def set_checkpoint(self, value: str) -> None:
-        with self._lock:
-            self._pending.checkpoint = value
+            self._pending.closes.append(close)
 
     @property
     def cancel_requested(self) -> bool:
-        return self._cancel
+        return self._cancel or self._ended
 
     def check_cancel(self) -> None:
-        """Raise JobCancelled if a cancel was seen; refreshes a stale flag itself."""
+        """Raise JobCancelled if a cancel was seen or the job ended; refreshes a stale flag itself."""
         if not self._autoflush and self.clock() - self._last_read >= self.interval_s:
             self.flush()
-        if self._cancel:
-            raise JobCancelled(f"job {self.job_id} was cancelled")
+        if self._cancel or self._ended:
+            raise JobCancelled(f"job {self.job_id} was cancelled" if self._cancel else f"job {self.job_id} ended")
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -253,62 +190,19 @@ class Tracker:
                 return
             self.writes += 1
 
-    def _take(self) -> _Pending:
+    def _take(self) -> Delta:
         with self._lock:
-            snapshot, self._pending = self._pending, _Pending()
+            snapshot, self._pending = self._pending, Delta()
         return snapshot
 
-    def _write(self, session: Session, p: _Pending) -> None:
-        now = utcnow()
-        done, failed = self._finish_items(session, p, now)
-        grown = Job.processed + p.processed + done + failed
-        new_total = Job.total if p.total is None else literal(p.total)
-        # `total` is assigned first: MariaDB evaluates SET left to right with new values.
-        assignments: list[tuple[Any, Any]] = [
-            (Job.total, case((new_total < grown, grown), else_=new_total)),
-            (Job.processed, grown),
-            (Job.failed, Job.failed + p.failed + failed),
-            (Job.skipped, Job.skipped + p.skipped),
-            (Job.version, Job.version + 1),
-            (Job.updated_at, now),
-            (Job.heartbeat_at, now),
-        ]
-        if p.checkpoint is not None:
-            assignments.append((Job.checkpoint, p.checkpoint))
-        stmt = update(Job).where(Job.id == self.job_id).ordered_values(*assignments)
-        session.execute(stmt.execution_options(synchronize_session=False))
-        if p.items:
-            session.execute(insert(JobItem), [{**row, "created_at": now, "updated_at": now} for row in p.items])
-        self._cancel = bool(session.execute(select(Job.cancel_requested).where(Job.id == self.job_id)).scalar())
+    def _write(self, session: Session, delta: Delta) -> None:
+        if not ledger.record(session, self.job_id, delta):
+            self._ended = True
+            if not delta.empty():
+                log.info("job %s already ended; dropped a late progress write", self.job_id)
+        flag = session.execute(select(Job.cancel_requested).where(Job.id == self.job_id)).scalar()
+        self._cancel = bool(flag)
         self._last_write = self._last_read = self.clock()
-
-    def _finish_items(self, session: Session, p: _Pending, now: Any) -> tuple[int, int]:
-        """Close planned ledger rows; count only rows this write actually moved.
-
-        A duplicate delivery of the same item (or a resumed run racing a slow one) finds
-        the row no longer `running` and adds nothing, so counts stay exact.
-        """
-        done = 0
-        if p.done_items:
-            stmt = update(JobItem).where(JobItem.id.in_(p.done_items), JobItem.state == "running")
-            result = session.execute(
-                stmt.values(state="done", updated_at=now).execution_options(synchronize_session=False)
-            )
-            done = int(result.rowcount)  # type: ignore[attr-defined]
-        failed = 0
-        for row in p.failed_items:
-            stmt = update(JobItem).where(JobItem.id == row["id"], JobItem.state == "running")
-            values = {
-                "state": "failed",
-                "message": row["message"],
-                "error_code": row["code"],
-                "updated_at": now,
-            }
-            if row["remote_id"] is not None:
-                values["remote_id"] = row["remote_id"]
-            result = session.execute(stmt.values(**values).execution_options(synchronize_session=False))
-            failed += int(result.rowcount)  # type: ignore[attr-defined]
-        return done, failed
 
     def _run(self) -> None:
         # Fixed ticks, not "interval after the last flush": the write time must not stretch the

@@ -11,9 +11,9 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from prestasync.errors import VaultError
 
-class VaultError(Exception):
-    """A stored secret could not be decrypted (wrong or changed secret key)."""
+__all__ = ["Vault", "VaultError"]
 
 
 class Vault:

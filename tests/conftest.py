@@ -162,17 +162,21 @@ def start_worker(tmp_path: Path) -> Iterator[WorkerFactory]:
 
 
 class RecordingQueue:
-    """A queue that only records what was enqueued, for tests that decide when tasks run."""
+    """A `JobQueue` that only records what was enqueued, for tests that decide when tasks run.
+
+    `ids` are the jobs enqueued, `chunks` the jobs one or more chunks were enqueued for.
+    """
 
     def __init__(self) -> None:
         self.ids: list[int] = []
         self.chunks: list[int] = []
 
-    def enqueue_job(self, job_id: int) -> None:
+    def enqueue_job(self, job_id: int, *, delay_s: float = 0.0) -> None:
         self.ids.append(job_id)
 
-    def enqueue_open_chunks(self, job_id: int) -> None:
-        self.chunks.append(job_id)
+    def enqueue_chunk(self, job_id: int, item_ids: list[int], *, delay_s: float = 0.0) -> None:
+        if job_id not in self.chunks:
+            self.chunks.append(job_id)
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> object:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from prestasync import accounts
 from prestasync.cli import app as cli
 from prestasync.config import Settings
+from prestasync.errors import AccountError
 from prestasync.models import ApiToken, User
 
 
@@ -42,10 +43,10 @@ def test_authenticate_checks_name_and_password(sqlite_engine: Engine) -> None:
 def test_users_are_unique_and_passwords_long_enough(sqlite_engine: Engine) -> None:
     with Session(sqlite_engine) as session, session.begin():
         accounts.create_user(session, "ola", "a long password")
-    with pytest.raises(accounts.AccountError, match="at least 8"):
+    with pytest.raises(AccountError, match="at least 8"):
         with Session(sqlite_engine) as session, session.begin():
             accounts.create_user(session, "ela", "short")
-    with pytest.raises(accounts.AccountError, match="already exists"):
+    with pytest.raises(AccountError, match="already exists"):
         with Session(sqlite_engine) as session, session.begin():
             accounts.create_user(session, "ola", "another long one")
 
@@ -56,7 +57,7 @@ def test_changing_a_password_changes_the_session_fingerprint(sqlite_engine: Engi
     with Session(sqlite_engine) as session, session.begin():
         after = accounts.fingerprint(accounts.set_password(session, "ola", "a new long password"))
     assert before != after
-    with pytest.raises(accounts.AccountError, match="no user"):
+    with pytest.raises(AccountError, match="no user"):
         with Session(sqlite_engine) as session, session.begin():
             accounts.set_password(session, "nobody", "a new long password")
 
@@ -104,7 +105,7 @@ def test_a_token_verifies_until_revoked(sqlite_engine: Engine) -> None:
         accounts.revoke_token(session, token_id)
     with Session(sqlite_engine) as session:
         assert accounts.verify_token(session, plain) is None
-    with pytest.raises(accounts.AccountError), Session(sqlite_engine) as session, session.begin():
+    with pytest.raises(AccountError), Session(sqlite_engine) as session, session.begin():
         accounts.revoke_token(session, token_id)
 
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from prestasync import jobs, shops
+from prestasync import ledger, shops
 from prestasync.config import Settings
 from prestasync.control import Control, ControlError, validate_params
 from prestasync.models import JobItem, utcnow
@@ -127,8 +127,8 @@ def test_import_retry_failed_only_uses_remote_ids(rt: Runtime) -> None:
             }
         ]
         session.execute(insert(JobItem), rows)
-        jobs.transition(session, job.id, JobStatus.RUNNING)
-        jobs.transition(session, job.id, JobStatus.COMPLETED)
+        ledger.transition(session, job.id, JobStatus.RUNNING)
+        ledger.transition(session, job.id, JobStatus.COMPLETED)
     assert control.retry(job.id, failed_only=True).params == {"remote_ids": [5]}
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from prestasync import jobs, shops
+from prestasync import queries, shops
 from prestasync.config import Settings
 from prestasync.control import Control
 from prestasync.models import Job, Product, utcnow
@@ -58,7 +58,7 @@ def setup(settings: Settings, url: str, products: int) -> tuple[Runtime, Control
 
 def job_row(rt: Runtime, job_id: int) -> Job:
     with Session(rt.engine) as session:
-        return jobs.get_job(session, job_id)
+        return queries.get_job(session, job_id)
 
 
 def run(rt: Runtime, control: Control, type: JobType = JobType.EXPORT, timeout: float = 120, **params: object) -> Job:
@@ -116,7 +116,7 @@ def test_failed_skus_are_ledgered_and_retried_alone(
     job = run(rt, control)
     assert (job.status, job.processed, job.failed) == ("completed", 400, 3)
     with Session(rt.engine) as session:
-        ledger = jobs.failed_items(session, job.id)
+        ledger = queries.failed_items(session, job.id)
     assert {i.sku for i in ledger} == bad
     assert all(i.error_code == "ps_85" and "price is not valid" in (i.message or "") for i in ledger)
 
@@ -257,6 +257,6 @@ def test_a_garbled_answer_fails_one_item_and_the_job_still_completes(
     (job,) = control.start(JobType.EXPORT, [1], {})
     done = job_row(rt, job.id)
     with Session(rt.engine) as session:
-        ledger = jobs.failed_items(session, job.id)
+        ledger = queries.failed_items(session, job.id)
     assert (done.status, done.total, done.processed, done.failed) == ("completed", 5, 5, 1)
     assert [i.error_code for i in ledger] == ["BadResponse"]

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from prestasync import jobs, shops
+from prestasync import queries, shops
 from prestasync.config import Settings
 from prestasync.control import Control
 from prestasync.models import Job, Product
@@ -39,7 +39,7 @@ def setup(settings: Settings, url: str, key: str = KEY) -> tuple[Runtime, Contro
 
 def finished(rt: Runtime, job_id: int) -> Job | None:
     with Session(rt.engine) as session:
-        job = jobs.get_job(session, job_id)
+        job = queries.get_job(session, job_id)
     return job if job.status in ("completed", "failed", "cancelled") else None
 
 
@@ -70,7 +70,7 @@ def test_import_of_1000_products_through_a_worker_process(
     job = import_and_wait(rt, control)
     assert (job.status, job.total, job.processed, job.failed) == ("completed", 1000, 1000, 3)
     with Session(rt.engine) as session:
-        failures = {i.sku: i.message for i in jobs.failed_items(session, job.id)}
+        failures = {i.sku: i.message for i in queries.failed_items(session, job.id)}
     assert set(failures) == {"#5", "SKU-00009", "SKU-00010"}
     assert "no reference" in failures["#5"] and "'abc'" in failures["SKU-00009"]
     assert_catalogue_matches(rt, shop)
@@ -135,8 +135,8 @@ def test_failed_only_retry_reimports_exactly_the_fixed_records(
         client.patch_product(9, {"price": "12.50"})
     retry = control.retry(first.id, failed_only=True)
     with Session(rt.engine) as session:
-        done = jobs.get_job(session, retry.id)
-        still = [i.sku for i in jobs.failed_items(session, retry.id)]
+        done = queries.get_job(session, retry.id)
+        still = [i.sku for i in queries.failed_items(session, retry.id)]
         skus = set(session.execute(select(Product.sku)).scalars())
     assert retry.params == {"remote_ids": [5, 9, 11]}
     assert (done.status, done.total, done.processed, done.failed) == ("completed", 3, 3, 1)
@@ -153,7 +153,7 @@ def test_since_imports_only_products_changed_after_it(settings: Settings, emulat
         client.patch_product(700, {"price": "99.00"})
     (job,) = Control(rt, Inline(rt)).start(JobType.IMPORT, [1], {"since": "2026-06-01T00:00:00"})
     with Session(rt.engine) as session:
-        done = jobs.get_job(session, job.id)
+        done = queries.get_job(session, job.id)
         prices = {p.sku: p.price for p in session.execute(select(Product)).scalars()}
     assert (done.status, done.total, done.processed) == ("completed", 1, 1)
     assert prices == {"SKU-00700": Decimal("99.00")}

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
+from prestasync import ledger, queries
 from prestasync.config import Settings
 from prestasync.models import Job, JobItem, utcnow
 from prestasync.progress import JobStatus, JobType
@@ -23,12 +23,12 @@ def rt(settings: Settings) -> Runtime:
 
 def job_in(rt: Runtime, status: JobStatus, *, age_s: float, attempts: int = 1) -> int:
     with Session(rt.engine) as session, session.begin():
-        job_id = jobs.create_job(session, type=JobType.IMPORT, shop=None, params={})
+        job_id = ledger.create_job(session, type=JobType.IMPORT, shop=None, params={})
     if status != JobStatus.PENDING:
         Tracker(rt.engine, job_id, autoflush=False).start()
     if status == JobStatus.CANCELLING:
         with Session(rt.engine) as session, session.begin():
-            jobs.request_cancel(session, job_id)
+            ledger.request_cancel(session, job_id)
     old = utcnow() - timedelta(seconds=age_s)
     with Session(rt.engine) as session, session.begin():
         session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=old, updated_at=old, attempts=attempts))
@@ -37,7 +37,7 @@ def job_in(rt: Runtime, status: JobStatus, *, age_s: float, attempts: int = 1) -
 
 def status(rt: Runtime, job_id: int) -> Job:
     with Session(rt.engine) as session:
-        return jobs.get_job(session, job_id)
+        return queries.get_job(session, job_id)
 
 
 def test_a_job_without_heartbeat_is_resumed(rt: Runtime) -> None:
@@ -115,7 +115,7 @@ def test_cleanup_deletes_old_finished_jobs_only(rt: Runtime) -> None:
         )
         now = utcnow()
         session.add(JobItem(job_id=old_done, sku="X", state="failed", attempt=1, created_at=now, updated_at=now))
-    assert jobs.cleanup(rt.engine, 7) == 1
+    assert ledger.cleanup(rt.engine, 7) == 1
     with Session(rt.engine) as session:
         remaining = set(session.execute(select(Job.id)).scalars())
         items = session.execute(select(func.count(JobItem.id))).scalar()

@@ -1,6 +1,6 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select
 
 from prestasync.models import Base
 from prestasync.schema import current_revision, upgrade
@@ -10,7 +10,7 @@ def test_migrations_build_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diff == []
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 def test_upgrade_twice_is_a_no_op(engine: Engine) -> None:
@@ -46,7 +46,7 @@ def test_upgrade_from_the_first_revision_keeps_data(db_url: str) -> None:
                 )
             )
         upgrade(eng)
-        assert current_revision(eng) == "0003"
+        assert current_revision(eng) == "0004"
         with eng.connect() as conn:
             assert conn.execute(text("SELECT name FROM shops")).scalar() == "A"
     finally:
@@ -60,7 +60,7 @@ def test_sqlite_reads_active_jobs_by_status_not_by_walking_history(sqlite_engine
     from sqlalchemy.dialects import sqlite
     from sqlalchemy.orm import Session
 
-    from prestasync import jobs
+    from prestasync import queries
     from prestasync.models import Job
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -80,10 +80,10 @@ def test_sqlite_reads_active_jobs_by_status_not_by_walking_history(sqlite_engine
         session.execute(insert(Job), rows)
         session.execute(text("ANALYZE"))
     with Session(sqlite_engine) as session:
-        query = jobs._filtered(jobs.select(Job), jobs.JobFilter(status="active"), "sqlite")
+        query = queries._filtered(select(Job), queries.JobFilter(status="active"), "sqlite")
         query = query.order_by(Job.created_at.desc(), Job.id.desc()).limit(20)
         sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
         plan = " ".join(str(r[-1]) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
-        found = jobs.list_jobs(session, jobs.JobFilter(status="active", limit=20))
+        found = queries.list_jobs(session, queries.JobFilter(status="active", limit=20))
     assert "ix_jobs_status_created" in plan, plan
     assert len(found) == 4

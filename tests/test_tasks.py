@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from prestasync import jobs, shops
+from prestasync import queries, shops
 from prestasync.config import Settings
 from prestasync.control import Control
 from prestasync.models import Shop
@@ -32,7 +32,7 @@ def test_a_job_whose_shop_was_deleted_fails_with_a_clear_message(rt: Runtime, ty
         session.execute(delete(Shop))
     Tasks(make_huey("memory://"), rt).run_job(job.id)
     with Session(rt.engine) as session:
-        done = jobs.get_job(session, job.id)
+        done = queries.get_job(session, job.id)
     assert (done.status, done.error_message, done.shop_name) == ("failed", "shop 'Gone' was deleted", "Gone")
 
 
@@ -47,6 +47,6 @@ def test_a_duplicate_delivery_does_nothing(rt: Runtime) -> None:
         requests = shop.requests
         tasks.run_job(job.id)
     with Session(rt.engine) as session:
-        done = jobs.get_job(session, job.id)
+        done = queries.get_job(session, job.id)
     assert (done.status, done.processed, done.attempts) == ("completed", 30, 1)
     assert shop.requests == requests  # the second delivery never reached the shop

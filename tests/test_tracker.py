@@ -7,21 +7,22 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
+from prestasync import ledger, queries
 from prestasync.db import make_engine
+from prestasync.errors import InvalidTransition, JobCancelled
 from prestasync.models import Job, JobItem
-from prestasync.progress import InvalidTransition, JobStatus, JobType
-from prestasync.tracker import JobCancelled, Tracker
+from prestasync.progress import JobStatus, JobType
+from prestasync.tracker import Tracker
 
 
 def new_job(engine: Engine, total: int = 0) -> int:
     with Session(engine) as session, session.begin():
-        return jobs.create_job(session, type=JobType.IMPORT, shop=None, params={}, total=total)
+        return ledger.create_job(session, type=JobType.IMPORT, shop=None, params={}, total=total)
 
 
 def read(engine: Engine, job_id: int) -> Job:
     with Session(engine) as session:
-        return jobs.get_job(session, job_id)
+        return queries.get_job(session, job_id)
 
 
 def count_job_updates(engine: Engine) -> list[str]:
@@ -113,8 +114,8 @@ def test_failed_items_land_in_the_ledger_in_full(sqlite_engine: Engine) -> None:
         tracker.fail_item(f"<b>SKU-{i}</b>", f"boom {i}", code="85")
     tracker.finish()
     with Session(sqlite_engine) as session:
-        assert jobs.count_failed_items(session, job_id) == 300
-        page = jobs.failed_items(session, job_id, offset=290, limit=50)
+        assert queries.count_failed_items(session, job_id) == 300
+        page = queries.failed_items(session, job_id, offset=290, limit=50)
     assert [i.sku for i in page] == [f"<b>SKU-{i}</b>" for i in range(290, 300)]
     assert read(sqlite_engine, job_id).failed == 300
 
@@ -125,7 +126,7 @@ def test_cancel_is_seen_and_unreached_items_are_skipped(sqlite_engine: Engine) -
     tracker.start()
     tracker.advance(40)
     with Session(sqlite_engine) as session, session.begin():
-        assert jobs.request_cancel(session, job_id) == JobStatus.CANCELLING
+        assert ledger.request_cancel(session, job_id) == JobStatus.CANCELLING
     with pytest.raises(JobCancelled):
         tracker.check_cancel()
     tracker.finish(JobStatus.CANCELLED)
@@ -138,7 +139,7 @@ def test_illegal_transitions_are_rejected(engine: Engine) -> None:
     job_id = new_job(engine)
     with Session(engine) as session, session.begin():
         with pytest.raises(InvalidTransition):
-            jobs.transition(session, job_id, JobStatus.COMPLETED)
+            ledger.transition(session, job_id, JobStatus.COMPLETED)
     tracker = Tracker(engine, job_id, autoflush=False)
     tracker.start()
     tracker.finish(JobStatus.FAILED, error="shop down")
@@ -150,7 +151,7 @@ def test_illegal_transitions_are_rejected(engine: Engine) -> None:
 def test_cancel_of_a_pending_job_ends_it_at_once(sqlite_engine: Engine) -> None:
     job_id = new_job(sqlite_engine)
     with Session(sqlite_engine) as session, session.begin():
-        assert jobs.request_cancel(session, job_id) == JobStatus.CANCELLED
+        assert ledger.request_cancel(session, job_id) == JobStatus.CANCELLED
     with Session(sqlite_engine) as session, session.begin():
         with pytest.raises(InvalidTransition):
-            jobs.request_cancel(session, job_id)
+            ledger.request_cancel(session, job_id)

@@ -1,8 +1,10 @@
 """The `prestasync` command line. Each command builds the settings and runtime it needs.
 
-Errors a user can cause (unknown shop, bad URL, bad date, a refused action, a shop or a
-remote server that is down, a refused API token) end the command with one line on stderr
-and exit code 1; usage errors exit 2.
+One table maps the error tree (`prestasync/errors.py`) to what a person sees: one
+`error: …` line on stderr and an exit code: 2 for usage errors and invalid input, 1 for
+everything else a user or the environment can cause (unknown job, refused action, a shop
+or a remote server that is down, a database that cannot be reached). Anything not in the
+table is a bug and ends with its traceback, never dressed up as a user error.
 """
 
 from __future__ import annotations
@@ -10,34 +12,38 @@ from __future__ import annotations
 import logging
 import sys
 
+import click
 import typer
 from sqlalchemy.exc import OperationalError
 
 from prestasync.cli import accounts_cmd, jobs_cmd, run_cmd, shops_cmd
-from prestasync.cli.backend import RemoteError
-from prestasync.control import ControlError
-from prestasync.jobs import JobNotFound
+from prestasync.errors import InvalidInput, PrestasyncError
 from prestasync.prestashop import PrestaShopError
-from prestasync.progress import InvalidTransition
-from prestasync.shops import ShopError
-from prestasync.vault import VaultError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Bulk PrestaShop import/export/sync, tracked live.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # a bug prints a plain traceback; user errors go through EXIT_CODES
+    help="Bulk PrestaShop import/export/sync, tracked live.",
+)
 run_cmd.register(app)
 jobs_cmd.register(app)
 shops_cmd.register(app)
 accounts_cmd.register(app)
 
-USER_ERRORS = (
-    ShopError,
-    ControlError,
-    JobNotFound,
-    InvalidTransition,
-    PrestaShopError,
-    VaultError,
-    RemoteError,
-    ValueError,
-)
+EXIT_CODES: dict[type[Exception], int] = {
+    InvalidInput: 2,
+    PrestasyncError: 1,
+    PrestaShopError: 1,
+}
+
+
+def exit_code(exc: Exception) -> int | None:
+    """The exit code for `exc`'s nearest branch in `EXIT_CODES`; None for a bug."""
+    for cls in type(exc).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return None
 
 
 def main() -> None:
@@ -46,21 +52,17 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         code = app(standalone_mode=False)  # returns typer.Exit codes instead of raising them
-    except USER_ERRORS as exc:
-        _die(str(exc))
+    except (PrestasyncError, PrestaShopError) as exc:
+        _die(str(exc), exit_code(exc) or 1)
     except OperationalError as exc:
         _die(f"database unavailable: {exc.orig}")
-    except (typer.Abort, KeyboardInterrupt):
-        _die("aborted", code=130)
-    except typer.Exit as exc:
+    except click.ClickException as exc:  # usage errors: bad option, bad value, missing argument
+        exc.show()
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except (click.Abort, KeyboardInterrupt):
+        _die("aborted", code=130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
 

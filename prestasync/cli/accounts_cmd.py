@@ -11,6 +11,7 @@ from rich.table import Table
 
 from prestasync import accounts
 from prestasync.cli.common import cells, runtime
+from prestasync.errors import AccountError
 from prestasync.models import User
 
 users_app = typer.Typer(no_args_is_help=True, help="Dashboard users.")
@@ -62,7 +63,7 @@ def create_token(
     with rt.session() as session, session.begin():
         owner = accounts.find_user(session, user or rt.settings.admin_user)
         if owner is None:
-            raise accounts.AccountError(f"no user named {user or rt.settings.admin_user!r}")
+            raise AccountError(f"no user named {user or rt.settings.admin_user!r}")
         row, plain = accounts.create_token(session, owner, name)
     err.print(f"token {row.id} ({row.name!r}) created for {owner.username!r}; it is shown only this once:")
     typer.echo(plain)

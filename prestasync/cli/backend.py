@@ -1,8 +1,9 @@
 """Where the job and catalogue commands get their data: the local database or a remote server.
 
-The commands speak to a `Backend` in plain JSON-like dicts, the same shapes the web API
-returns (`jobs.to_dict`, `jobs.item_to_dict`, `shops.to_dict`, `catalogue.to_dict`), so one
-command body serves both modes. `backend()` picks the mode: when `PRESTASYNC_SERVER_URL`
+The commands speak to a `Backend` in the API's own typed shapes (`contract.JobOut`,
+`ItemOut`, `ShopOut`, `ProductOut`): built from rows locally, read back with `model_validate`
+remotely, so one command body serves both modes and `--json` prints exactly what the API
+sends. `backend()` picks the mode: when `PRESTASYNC_SERVER_URL`
 is set, every call goes to that server's JSON API with `PRESTASYNC_API_TOKEN` as a bearer
 token and nothing local (data dir, database, queue, secret key) is touched; otherwise
 the local database is used as before.
@@ -16,20 +17,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from prestasync import catalogue, jobs, shops
+from prestasync import catalogue, queries, shops
 from prestasync.cli.common import control, runtime
 from prestasync.config import Settings
+from prestasync.contract import (
+    ItemOut,
+    JobOut,
+    JobsStarted,
+    ProductOut,
+    ShopOut,
+    item_out,
+    job_out,
+    product_out,
+    shop_out,
+)
 from prestasync.control import Control
+from prestasync.errors import RemoteError, ShopNotFound
 from prestasync.progress import JobType
 from prestasync.runtime import Runtime
-from prestasync.shops import ShopError
 
-Json = dict[str, Any]
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 LOCAL_PAGE = 500
 # The API's own caps on `limit` (see prestasync/web/api.py): larger requests are paged.
 API_PAGE = 500
@@ -39,39 +54,46 @@ TIMEOUT_S = 30.0
 _LOC_NOISE = frozenset({"body", "query", "path"})
 
 
-class RemoteError(Exception):
-    """The remote server could not be used; the message says why, in one line, without the token."""
+@dataclass
+class Listing(Generic[T]):
+    """A list as the commands print it: `total` rows match, `items` yields up to the asked limit,
+    fetched page by page while the caller iterates (constant memory, however long)."""
+
+    total: int
+    items: Iterator[T]
 
 
 class Backend(Protocol):
-    """What the job and catalogue commands need, in the web API's JSON shapes."""
+    """What the job and catalogue commands need, in the web API's typed shapes."""
 
     # How often `--wait` and `jobs watch` poll a job: a remote server is asked less often.
     poll_s: float
 
-    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[Json]:
-        """One job per named shop (grouped when several); unknown names raise ShopError."""
+    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[JobOut]:
+        """One job per named shop (grouped when several); unknown names raise ShopNotFound."""
         ...
 
-    def get_job(self, job_id: int) -> Json: ...
+    def get_job(self, job_id: int) -> JobOut: ...
 
-    def list_jobs(self, status: str | None, shop_name: str | None, limit: int) -> list[Json]:
-        """Jobs newest first; `status` also takes `active` and `finished`."""
+    def list_jobs(self, status: str | None, shop_name: str | None, limit: int | None) -> Listing[JobOut]:
+        """Jobs newest first; `status` also takes `active` and `finished`; all when `limit` is None."""
         ...
 
-    def failed_items(self, job_id: int) -> Iterator[Json]:
+    def failed_items(self, job_id: int) -> Iterator[ItemOut]:
         """Every failed item of the job, fetched page by page as the caller iterates."""
         ...
 
-    def cancel(self, job_id: int) -> Json: ...
+    def cancel(self, job_id: int) -> JobOut: ...
 
-    def retry(self, job_id: int, failed_only: bool) -> Json: ...
+    def retry(self, job_id: int, failed_only: bool) -> JobOut: ...
 
-    def list_shops(self) -> list[Json]: ...
+    def list_shops(self) -> list[ShopOut]: ...
 
-    def add_shop(self, name: str, url: str, key: str) -> Json: ...
+    def add_shop(self, name: str, url: str, key: str) -> ShopOut: ...
 
-    def search_products(self, text: str, limit: int) -> list[Json]: ...
+    def products(self, text: str, limit: int | None) -> Listing[ProductOut]:
+        """Catalogue products (SKU order) matching `text`; all when `limit` is None."""
+        ...
 
 
 def backend(settings: Settings | None = None) -> Backend:
@@ -97,9 +119,8 @@ def local_only(command: str) -> None:
 
 
 def _from_environment() -> Settings:
-    # Unlike `load_settings()`, creates nothing on disk. Every field has a default; mypy,
-    # without pydantic's plugin, takes `Field(x, gt=...)` fields for required arguments.
-    return Settings()  # type: ignore[call-arg]
+    # Unlike `load_settings()`, creates nothing on disk.
+    return Settings()
 
 
 class LocalBackend:
@@ -118,50 +139,76 @@ class LocalBackend:
             self._control = control(self.rt)
         return self._control
 
-    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[Json]:
+    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[JobOut]:
         with self.rt.session() as session:
             shop_ids = [shops.find_shop(session, name).id for name in shop_names]
-        return [jobs.to_dict(job) for job in self.control.start(type, shop_ids, params)]
+        return [job_out(job) for job in self.control.start(type, shop_ids, params)]
 
-    def get_job(self, job_id: int) -> Json:
+    def get_job(self, job_id: int) -> JobOut:
         with self.rt.session() as session:
-            return jobs.to_dict(jobs.get_job(session, job_id))
+            return job_out(queries.get_job(session, job_id))
 
-    def list_jobs(self, status: str | None, shop_name: str | None, limit: int) -> list[Json]:
+    def list_jobs(self, status: str | None, shop_name: str | None, limit: int | None) -> Listing[JobOut]:
         with self.rt.session() as session:
             shop_id = shops.find_shop(session, shop_name).id if shop_name else None
-            found = jobs.list_jobs(session, jobs.JobFilter(status, shop_id, limit=limit))
-            return [jobs.to_dict(job) for job in found]
+            total = queries.count_jobs(session, queries.JobFilter(status, shop_id))
 
-    def failed_items(self, job_id: int) -> Iterator[Json]:
+        def fetch(offset: int, size: int) -> list[JobOut]:
+            with self.rt.session() as session:
+                flt = queries.JobFilter(status, shop_id, limit=size, offset=offset)
+                return [job_out(job) for job in queries.list_jobs(session, flt)]
+
+        return Listing(total, _paged(fetch, limit, LOCAL_PAGE))
+
+    def failed_items(self, job_id: int) -> Iterator[ItemOut]:
         with self.rt.session() as session:
-            jobs.get_job(session, job_id)
-            offset = 0
-            while page := jobs.failed_items(session, job_id, offset=offset, limit=LOCAL_PAGE):
-                yield from (jobs.item_to_dict(item) for item in page)
-                offset += len(page)
+            queries.get_job(session, job_id)
 
-    def cancel(self, job_id: int) -> Json:
-        return jobs.to_dict(self.control.cancel(job_id))
+        def fetch(offset: int, size: int) -> list[ItemOut]:
+            with self.rt.session() as session:
+                return [item_out(i) for i in queries.failed_items(session, job_id, offset=offset, limit=size)]
 
-    def retry(self, job_id: int, failed_only: bool) -> Json:
-        return jobs.to_dict(self.control.retry(job_id, failed_only=failed_only))
+        return _paged(fetch, None, LOCAL_PAGE)
 
-    def list_shops(self) -> list[Json]:
+    def cancel(self, job_id: int) -> JobOut:
+        return job_out(self.control.cancel(job_id))
+
+    def retry(self, job_id: int, failed_only: bool) -> JobOut:
+        return job_out(self.control.retry(job_id, failed_only=failed_only))
+
+    def list_shops(self) -> list[ShopOut]:
         with self.rt.session() as session:
-            return [shops.to_dict(shop) for shop in shops.list_shops(session)]
+            return [shop_out(shop) for shop in shops.list_shops(session)]
 
-    def add_shop(self, name: str, url: str, key: str) -> Json:
+    def add_shop(self, name: str, url: str, key: str) -> ShopOut:
         with self.rt.session() as session:
             with session.begin():
                 shop = shops.add_shop(session, self.rt.vault, name=name, url=url, key=key)
-            return shops.to_dict(shop)
+            return shop_out(shop)
 
-    def search_products(self, text: str, limit: int) -> list[Json]:
+    def products(self, text: str, limit: int | None) -> Listing[ProductOut]:
         with self.rt.session() as session:
-            found = catalogue.search(session, text=text, limit=limit)
-            links = catalogue.bindings_for(session, [p.id for p in found])
-            return [catalogue.to_dict(p, links.get(p.id, [])) for p in found]
+            total = catalogue.count(session, text=text)
+
+        def fetch(offset: int, size: int) -> list[ProductOut]:
+            with self.rt.session() as session:
+                found = catalogue.search(session, text=text, limit=size, offset=offset)
+                links = catalogue.bindings_for(session, [p.id for p in found])
+                return [product_out(p, links.get(p.id, [])) for p in found]
+
+        return Listing(total, _paged(fetch, limit, LOCAL_PAGE))
+
+
+def _paged(fetch: Any, limit: int | None, size: int) -> Iterator[Any]:
+    """Rows from `fetch(offset, size)` pages, up to `limit` (all when None)."""
+    offset = 0
+    while limit is None or offset < limit:
+        want = size if limit is None else min(size, limit - offset)
+        page = fetch(offset, want)
+        yield from page
+        offset += len(page)
+        if len(page) < want:
+            return
 
 
 class RemoteBackend:
@@ -185,63 +232,75 @@ class RemoteBackend:
     def close(self) -> None:
         self._http.close()
 
-    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[Json]:
+    def start(self, type: JobType, shop_names: Sequence[str], params: dict[str, Any]) -> list[JobOut]:
         body = {"type": type.value, "shop_ids": self._shop_ids(shop_names), "params": params}
-        created: list[Json] = self._call("POST", "/api/jobs", json=body)["jobs"]
-        return created
+        return list(self._model(JobsStarted, self._call("POST", "/api/jobs", json=body)).jobs)
 
-    def get_job(self, job_id: int) -> Json:
-        job: Json = self._call("GET", f"/api/jobs/{job_id}")
-        return job
+    def get_job(self, job_id: int) -> JobOut:
+        return self._model(JobOut, self._call("GET", f"/api/jobs/{job_id}"))
 
-    def list_jobs(self, status: str | None, shop_name: str | None, limit: int) -> list[Json]:
+    def list_jobs(self, status: str | None, shop_name: str | None, limit: int | None) -> Listing[JobOut]:
         query: dict[str, Any] = {"status": status} if status else {}
         if shop_name:
             query["shop_id"] = self._shop_ids([shop_name])[0]
-        return list(self._pages("/api/jobs", query, limit=limit, size=API_PAGE))
+        return self._listing(JobOut, "/api/jobs", query, limit=limit, size=API_PAGE)
 
-    def failed_items(self, job_id: int) -> Iterator[Json]:
+    def failed_items(self, job_id: int) -> Iterator[ItemOut]:
         # No limit: `jobs errors` promises the whole ledger, however long.
-        return self._pages(f"/api/jobs/{job_id}/errors", {}, limit=None, size=API_ERRORS_PAGE)
+        return self._listing(ItemOut, f"/api/jobs/{job_id}/errors", {}, limit=None, size=API_ERRORS_PAGE).items
 
-    def cancel(self, job_id: int) -> Json:
-        job: Json = self._call("POST", f"/api/jobs/{job_id}/cancel")
-        return job
+    def cancel(self, job_id: int) -> JobOut:
+        return self._model(JobOut, self._call("POST", f"/api/jobs/{job_id}/cancel"))
 
-    def retry(self, job_id: int, failed_only: bool) -> Json:
+    def retry(self, job_id: int, failed_only: bool) -> JobOut:
         params = {"failed_only": "true" if failed_only else "false"}
-        job: Json = self._call("POST", f"/api/jobs/{job_id}/retry", params=params)
-        return job
+        return self._model(JobOut, self._call("POST", f"/api/jobs/{job_id}/retry", params=params))
 
-    def list_shops(self) -> list[Json]:
-        found: list[Json] = self._call("GET", "/api/shops")
-        return found
+    def list_shops(self) -> list[ShopOut]:
+        found = self._call("GET", "/api/shops")
+        if not isinstance(found, list):
+            raise RemoteError(f"the answer from {self.url} to /api/shops is not a list of shops")
+        return [self._model(ShopOut, shop) for shop in found]
 
-    def add_shop(self, name: str, url: str, key: str) -> Json:
-        shop: Json = self._call("POST", "/api/shops", json={"name": name, "url": url, "key": key})
-        return shop
+    def add_shop(self, name: str, url: str, key: str) -> ShopOut:
+        return self._model(ShopOut, self._call("POST", "/api/shops", json={"name": name, "url": url, "key": key}))
 
-    def search_products(self, text: str, limit: int) -> list[Json]:
-        return list(self._pages("/api/products", {"search": text}, limit=limit, size=API_PAGE))
+    def products(self, text: str, limit: int | None) -> Listing[ProductOut]:
+        return self._listing(ProductOut, "/api/products", {"search": text}, limit=limit, size=API_PAGE)
 
     def _shop_ids(self, names: Sequence[str]) -> list[int]:
         """Shop names to ids, with the local mode's message for a name the server does not know."""
-        known = {shop["name"]: int(shop["id"]) for shop in self.list_shops()}
+        known = {shop.name: shop.id for shop in self.list_shops()}
         for name in names:
             if name not in known:
-                raise ShopError(f"no shop named {name!r} (known: {', '.join(known) or 'none registered'})")
+                raise ShopNotFound(f"no shop named {name!r} (known: {', '.join(known) or 'none registered'})")
         return [known[name] for name in names]
 
-    def _pages(self, path: str, query: dict[str, Any], *, limit: int | None, size: int) -> Iterator[Json]:
-        """The `items` of a paginated list, up to `limit` (all when None), `size` per request."""
-        offset = 0
-        while limit is None or offset < limit:
-            want = size if limit is None else min(size, limit - offset)
-            page: list[Json] = self._call("GET", path, params={**query, "offset": offset, "limit": want})["items"]
-            yield from page
-            offset += len(page)
-            if len(page) < want:
-                return
+    def _listing(self, model: type[M], path: str, query: dict[str, Any], *, limit: int | None, size: int) -> Listing[M]:
+        """A paginated list: the first page is read now (for `total`), the rest while iterating."""
+        first = self._page(path, {**query, "offset": 0, "limit": size if limit is None else min(size, limit)})
+        total = int(first.get("total", 0))
+
+        def fetch(offset: int, want: int) -> list[M]:
+            page = first if offset == 0 else self._page(path, {**query, "offset": offset, "limit": want})
+            return [self._model(model, row) for row in page["items"]]
+
+        return Listing(total, _paged(fetch, limit, size))
+
+    def _page(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        page = self._call("GET", path, params=params)
+        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+            raise RemoteError(f"the answer from {self.url} to {path} is not a page of items")
+        return page
+
+    def _model(self, model: type[M], data: Any) -> M:
+        try:
+            return model.model_validate(data)
+        except ValidationError:
+            raise RemoteError(
+                f"the answer from {self.url} does not have the shape of a {model.__name__}; "
+                "is the server a prestasync of this version?"
+            ) from None
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         """One request; its JSON answer, or RemoteError with a one-line reason."""

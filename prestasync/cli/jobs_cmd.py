@@ -1,13 +1,12 @@
 """`import`, `export`, `sync`, `jobs …` and `cleanup`.
 
 All but `cleanup` work through a `Backend`: the local database, or a remote server when
-PRESTASYNC_SERVER_URL is set (see backend.py). Jobs are the API's job dicts either way.
+PRESTASYNC_SERVER_URL is set (see backend.py). Jobs are the API's `JobOut` either way.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import sys
 import time
 
@@ -16,9 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from prestasync import jobs
-from prestasync.cli.backend import Backend, Json, backend, local_only
-from prestasync.cli.common import cells, runtime
+from prestasync import ledger
+from prestasync.cli.backend import Backend, backend, local_only
+from prestasync.cli.common import cells, print_json, print_json_list, runtime, shown
+from prestasync.contract import FAILURES_CSV, JobOut, failure_row
+from prestasync.errors import InvalidInput
+from prestasync.models import SKU_MAX
 from prestasync.progress import JobStatus, JobType
 
 jobs_app = typer.Typer(no_args_is_help=True, help="Inspect and control jobs.")
@@ -41,19 +43,14 @@ def _start(type: JobType, shop_names: list[str], params: dict[str, object], wait
     started = be.start(type, list(dict.fromkeys(shop_names)), params)
     if not wait:
         for job in started:
-            out.print(
-                f"job {job['id']} queued: {type.value} with shop {job['shop_name']!r} (watch: jobs watch {job['id']})"
-            )
+            out.print(f"job {job.id} queued: {type.value} with shop {job.shop_name!r} (watch: jobs watch {job.id})")
         return
-    finals = _watch(be, [job["id"] for job in started])
+    finals = _watch(be, [job.id for job in started])
     for final in finals:
-        out.print(
-            f"job {final['id']} {final['status']}: {final['processed']}/{final['total']} processed, "
-            f"{final['failed']} failed"
-        )
-        if final["error_message"]:
-            err.print(f"job {final['id']}: {final['error_message']}")
-    raise typer.Exit(0 if all(j["status"] == JobStatus.COMPLETED for j in finals) else 1)
+        out.print(f"job {final.id} {final.status}: {final.processed}/{final.total} processed, {final.failed} failed")
+        if final.error_message:
+            err.print(f"job {final.id}: {final.error_message}")
+    raise typer.Exit(0 if all(j.status == JobStatus.COMPLETED for j in finals) else 1)
 
 
 SHOPS = typer.Option(..., "--shop", help="The shop's name; repeat it for one job per shop.")
@@ -75,7 +72,16 @@ def export(
     wait: bool = WAIT,
 ) -> None:
     """Push catalogue products to shops."""
-    _start(JobType.EXPORT, shop, {"skus": sku} if sku else {}, wait)
+    _start(JobType.EXPORT, shop, {"skus": _skus(sku)} if sku else {}, wait)
+
+
+def _skus(given: list[str]) -> list[str]:
+    """`--sku` values; an empty or blank one is refused rather than read as "everything"."""
+    if any(not s.strip() for s in given):
+        raise InvalidInput("--sku: a SKU is empty or blank; leave --sku out to export everything")
+    if any(len(s.strip()) > SKU_MAX for s in given):
+        raise InvalidInput(f"--sku: a SKU is at most {SKU_MAX} characters")
+    return [s.strip() for s in given]
 
 
 def sync(shop: list[str] = SHOPS, wait: bool = WAIT) -> None:
@@ -83,92 +89,101 @@ def sync(shop: list[str] = SHOPS, wait: bool = WAIT) -> None:
     _start(JobType.SYNC, shop, {}, wait)
 
 
-def cleanup(days: int = typer.Option(7, min=0, help="Delete finished jobs older than this.")) -> None:
+def cleanup(days: int = typer.Option(7, min=0, max=36_500, help="Delete finished jobs older than this.")) -> None:
     """Delete finished jobs (and their item rows) older than DAYS days (on the server only)."""
     local_only("cleanup")
     rt = runtime()
-    out.print(f"deleted {jobs.cleanup(rt.engine, days)} finished jobs older than {days} days")
+    out.print(f"deleted {ledger.cleanup(rt.engine, days)} finished jobs older than {days} days")
+
+
+JOB_ID = typer.Argument(..., min=1, max=2**63 - 1, help="A job id.")
 
 
 @jobs_app.command("list")
 def list_(
-    status: str = typer.Option("", help="pending|running|cancelling|completed|failed|cancelled|active|finished"),
+    status: str = typer.Option("", help="pending|running|held|cancelling|completed|failed|cancelled|active|finished"),
     shop: str = typer.Option("", help="Only this shop's jobs."),
-    limit: int = typer.Option(20, min=1, max=1000),
-    as_json: bool = typer.Option(False, "--json"),
+    limit: int = typer.Option(None, min=1, max=1_000_000, help="At most this many (tables: 20; --json: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Every matching job as a JSON array, unless --limit."),
 ) -> None:
     """Jobs, newest first."""
     if status and status not in {s.value for s in JobStatus} | {"active", "finished"}:
-        raise ValueError(f"unknown status {status!r}")
-    rows = backend().list_jobs(status or None, shop or None, limit)
+        raise InvalidInput(f"unknown status {status!r}")
+    listing = backend().list_jobs(status or None, shop or None, limit if limit or as_json else 20)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        print_json_list(listing.items)
         return
     table = Table("id", "type", "shop", "status", "progress", "failed", "created")
-    for r in rows:
-        progress = f"{r['processed']}/{r['total']} ({r['percent']}%)"
-        table.add_row(*cells(r["id"], r["type"], r["shop_name"], r["status"], progress, r["failed"], r["created_at"]))
+    count = 0
+    for r in listing.items:
+        progress = f"{r.processed}/{r.total} ({r.percent}%)"
+        table.add_row(*cells(r.id, r.type, r.shop_name, r.status, progress, r.failed, r.created_at))
+        count += 1
     out.print(table)
+    if note := shown(count, listing.total):
+        out.print(note)
 
 
 @jobs_app.command("show")
-def show(job_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(job_id: int = JOB_ID, as_json: bool = typer.Option(False, "--json")) -> None:
     """One job."""
-    data = backend().get_job(job_id)
+    job = backend().get_job(job_id)
     if as_json:
-        typer.echo(json.dumps(data, indent=2))
+        print_json(job)
         return
-    for key, value in data.items():
+    for key, value in job.model_dump(mode="json").items():
         out.print(f"{key:>16}: {value}")
 
 
 @jobs_app.command("errors")
-def errors(job_id: int, as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout.")) -> None:
+def errors(job_id: int = JOB_ID, as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout.")) -> None:
     """Every failed item of a job (the full ledger, page by page)."""
     be = backend()
     be.get_job(job_id)  # an unknown job is an error before any output, not after a CSV header
     writer = csv.writer(sys.stdout) if as_csv else None
     if writer:
-        writer.writerow(jobs.CSV_HEADER)
+        writer.writerow(FAILURES_CSV)
     for item in be.failed_items(job_id):
         if writer:
-            writer.writerow(jobs.csv_row(item))
+            writer.writerow(failure_row(item))
         else:
-            out.print(f"{item['sku']}\t{item['error_code'] or ''}\t{item['message'] or ''}")
+            out.print(f"{item.sku}\t{item.error_code or ''}\t{item.message or ''}")
 
 
 @jobs_app.command("cancel")
-def cancel(job_id: int) -> None:
-    """Cancel a pending or running job."""
+def cancel(job_id: int = JOB_ID) -> None:
+    """Cancel a pending, running or held job."""
     job = backend().cancel(job_id)
-    out.print(f"job {job['id']} is {job['status']}")
+    out.print(f"job {job.id} is {job.status}")
 
 
 @jobs_app.command("retry")
-def retry(job_id: int, failed_only: bool = typer.Option(False, help="Only the failed items.")) -> None:
+def retry(job_id: int = JOB_ID, failed_only: bool = typer.Option(False, help="Only the failed items.")) -> None:
     """Run a finished job again as a new job."""
     job = backend().retry(job_id, failed_only)
-    chosen = job["params"].get("skus") or job["params"].get("remote_ids")
+    chosen = job.params.get("skus") or job.params.get("remote_ids")
     what = f"the {len(chosen)} failed items" if failed_only and chosen else "same parameters"
-    out.print(f"job {job['id']} queued: retry of job {job_id} ({what})")
+    out.print(f"job {job.id} queued: retry of job {job_id} ({what})")
 
 
 @jobs_app.command("watch")
-def watch(job_id: int = typer.Argument(None, help="A job; all active jobs when omitted.")) -> None:
+def watch(
+    job_id: int = typer.Argument(None, min=1, max=2**63 - 1, help="A job; all active jobs when omitted."),
+) -> None:
     """Live progress bars until the watched jobs end."""
     be = backend()
     if job_id is None:
-        ids = [j["id"] for j in be.list_jobs("active", None, 50)]
+        ids = [j.id for j in be.list_jobs("active", None, 50).items]
         if not ids:
             out.print("no active jobs")
             return
     else:
         ids = [job_id]
     for job in _watch(be, ids):
-        out.print(f"job {job['id']} {job['status']}: {job['processed']}/{job['total']}, {job['failed']} failed")
+        out.print(f"job {job.id} {job.status}: {job.processed}/{job.total}, {job.failed} failed")
 
 
-def _watch(be: Backend, ids: list[int]) -> list[Json]:
+def _watch(be: Backend, ids: list[int]) -> list[JobOut]:
     """Poll the jobs until all are terminal, drawing bars when stdout is a terminal."""
     columns = (
         TextColumn("{task.description}"),
@@ -181,18 +196,18 @@ def _watch(be: Backend, ids: list[int]) -> list[Json]:
         while True:
             current = [be.get_job(i) for i in ids]
             for job in current:
-                _draw(bars, tasks[job["id"]], job)
-            if all(JobStatus(j["status"]).is_terminal for j in current):
+                _draw(bars, tasks[job.id], job)
+            if all(j.status.is_terminal for j in current):
                 return current
             time.sleep(be.poll_s)
 
 
-def _draw(bars: Progress, task: TaskID, job: Json) -> None:
-    verb = VERBS.get(job["type"], job["type"])
+def _draw(bars: Progress, task: TaskID, job: JobOut) -> None:
+    verb = VERBS.get(job.type, job.type)
     bars.update(
         task,
-        description=f"{verb}… {job['shop_name']} [{job['status']}]",
-        total=job["total"] or None,
-        completed=job["processed"],
-        counts=f"{job['processed']}/{job['total']} ({job['failed']} failed)",
+        description=f"{verb}… {job.shop_name} [{job.status}]",
+        total=job.total or None,
+        completed=job.processed,
+        counts=f"{job.processed}/{job.total} ({job.failed} failed)",
     )

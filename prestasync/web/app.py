@@ -8,29 +8,26 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from prestasync import __version__, accounts, jobs
-from prestasync.control import Control, ControlError, Enqueuer
+from prestasync import __version__, accounts
+from prestasync.control import Control
 from prestasync.db import make_engine
-from prestasync.jobs import JobNotFound
-from prestasync.progress import InvalidTransition
-from prestasync.queue import make_huey
+from prestasync.queue import JobQueue, make_huey
 from prestasync.runtime import Runtime
-from prestasync.shops import ShopError
 from prestasync.tasks import Tasks
-from prestasync.web import auth, events, pages
-from prestasync.web.api import metrics_text, router
+from prestasync.web import auth, errors, events, pages
+from prestasync.web.api import router
 from prestasync.web.auth import AuthGate, SecurityHeaders, require_principal
+from prestasync.web.metrics import metrics
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(rt: Runtime, *, queue: Enqueuer | None = None, live: events.LiveSettings | None = None) -> FastAPI:
+def create_app(rt: Runtime, *, queue: JobQueue | None = None, live: events.LiveSettings | None = None) -> FastAPI:
     """Build the app around a runtime. `queue` defaults to the configured Huey queue.
 
     `live` tunes the job-change poller; by default it polls as often as job progress is
@@ -79,7 +76,7 @@ def create_app(rt: Runtime, *, queue: Enqueuer | None = None, live: events.LiveS
         same_site="lax",
     )
     app.add_middleware(SecurityHeaders)
-    _error_handlers(app)
+    errors.install(app)
     return app
 
 
@@ -91,23 +88,3 @@ def healthz(request: Request) -> JSONResponse:
     except Exception:
         return JSONResponse({"status": "unhealthy", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok", "version": __version__})
-
-
-def metrics(request: Request) -> PlainTextResponse:
-    reader: Engine = request.app.state.reader
-    with Session(reader) as session:
-        counts = jobs.summary(session)
-    return PlainTextResponse(metrics_text(counts), media_type="text/plain; version=0.0.4")
-
-
-def _error_handlers(app: FastAPI) -> None:
-    def handler(status: int):  # type: ignore[no-untyped-def]
-        async def respond(request: Request, exc: Exception) -> JSONResponse:
-            return JSONResponse({"detail": str(exc)}, status_code=status)
-
-        return respond
-
-    app.add_exception_handler(JobNotFound, handler(404))
-    app.add_exception_handler(ShopError, handler(422))
-    app.add_exception_handler(ControlError, handler(409))
-    app.add_exception_handler(InvalidTransition, handler(409))

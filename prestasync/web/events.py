@@ -1,6 +1,6 @@
 """Live job updates: one change poller per web process, fanned out to every open page over SSE.
 
-The poller asks the database "which job rows changed?" every tick (`jobs.changed_since`,
+The poller asks the database "which job rows changed?" every tick (`queries.changed_since`,
 on a read-only engine), whatever the number of viewers: the load on the database is one
 small query per tick per process, and none while nobody watches. Each change becomes one
 event with a per-process sequence number, kept in a ring buffer, and is offered to every
@@ -39,8 +39,9 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
-from prestasync.models import utcnow
+from prestasync import queries
+from prestasync.contract import job_out
+from prestasync.models import Job, utcnow
 from prestasync.progress import JobStatus
 
 log = logging.getLogger(__name__)
@@ -201,16 +202,13 @@ class Broadcaster:
 
     def _read_current(self) -> list[Row]:
         with Session(self.engine) as session:
-            found = jobs.list_jobs(session, jobs.JobFilter(status="active", limit=self.cfg.batch))
-            found += jobs.list_jobs(session, jobs.JobFilter(status="finished", limit=self.cfg.recent))
-            now = utcnow()
-            return [(j.id, j.version, j.updated_at, jobs.to_dict(j, now=now)) for j in found]
+            found = queries.list_jobs(session, queries.JobFilter(status="active", limit=self.cfg.batch))
+            found += queries.list_jobs(session, queries.JobFilter(status="finished", limit=self.cfg.recent))
+            return _rows(found)
 
     def _read_changes(self, since: datetime) -> list[Row]:
         with Session(self.engine) as session:
-            found = jobs.changed_since(session, since, limit=self.cfg.batch)
-            now = utcnow()
-            return [(j.id, j.version, j.updated_at, jobs.to_dict(j, now=now)) for j in found]
+            return _rows(queries.changed_since(session, since, limit=self.cfg.batch))
 
     def _publish(self, rows: list[Row]) -> None:
         now = time.monotonic()
@@ -335,6 +333,12 @@ class Broadcaster:
                 await asyncio.wait_for(sub.wake.wait(), timeout=self.cfg.keepalive_s)
             except TimeoutError:
                 yield b": keep-alive\n\n"
+
+
+def _rows(found: list[Job]) -> list[Row]:
+    """The event rows for `found`: the job JSON is the API's (`contract.JobOut`)."""
+    now = utcnow()
+    return [(j.id, j.version, j.updated_at, job_out(j, now=now).model_dump(mode="json")) for j in found]
 
 
 def close_on_signals(broadcaster: Broadcaster) -> Callable[[], None]:

@@ -332,7 +332,6 @@ PL: dict[str, str] = {
 }
 
 TABLES = {"en": EN, "pl": PL}
-TERMINAL = ("completed", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -379,9 +378,12 @@ class Texts:
             "elapsed": self.t("job.elapsed", elapsed=self.duration(job["elapsed_s"])) if job["elapsed_s"] else "",
             "rate": self.t("job.rate", rate=job["rate_per_s"]) if running and job["rate_per_s"] else "",
             "eta": self.t("job.eta", eta=self.duration(job["eta_s"])) if running and job["eta_s"] else "",
-            "can_cancel": status in ("pending", "running"),
-            "can_retry": status in TERMINAL,
-            "can_retry_failed": status in TERMINAL and failed > 0,
+            # The allowed actions come with the job (progress.allowed_actions): read, never re-derived.
+            "can_cancel": "cancel" in job["actions"],
+            "can_retry": "retry" in job["actions"],
+            "can_retry_failed": "retry_failed" in job["actions"],
+            "can_confirm": "confirm" in job["actions"],
+            "can_apply": "apply" in job["actions"],
         }
 
 

@@ -19,11 +19,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from prestasync import accounts, catalogue, jobs, shops
-from prestasync.models import Binding, Product, Shop
+from prestasync import accounts, catalogue, queries, shops, stats
+from prestasync.contract import job_out, money, shop_out
+from prestasync.errors import JobNotFound, PrestasyncError, VaultError
+from prestasync.models import Binding, Job, Product, Shop
 from prestasync.prestashop import PrestaShopError
 from prestasync.progress import JobType
-from prestasync.vault import VaultError
 from prestasync.web import auth
 from prestasync.web.auth import CurrentUser
 from prestasync.web.deps import RuntimeDep
@@ -143,7 +144,7 @@ def products_page(
         found = catalogue.search(session, text=search, limit=PAGE_SIZE + 1, offset=offset)
         page = found[:PAGE_SIZE]
         links = catalogue.bindings_for(session, [p.id for p in page])
-        active = [jobs.to_dict(j) for j in jobs.list_jobs(session, jobs.JobFilter(status="active", limit=50))]
+        active = [_json(j) for j in queries.list_jobs(session, queries.JobFilter(status="active", limit=50))]
     rows = [_product_row(p, links.get(p.id, []), shop_list, language(request)) for p in page]
     context = {
         "page": "products",
@@ -158,6 +159,10 @@ def products_page(
     return render(request, "products.html", context)
 
 
+def _json(job: Job) -> dict[str, Any]:
+    return job_out(job).model_dump(mode="json")
+
+
 def _product_row(product: Product, bindings: list[Binding], shop_list: list[Shop], lang: str) -> dict[str, Any]:
     names = product.name or {}
     by_shop = {b.shop_id: b for b in bindings}
@@ -169,7 +174,7 @@ def _product_row(product: Product, bindings: list[Binding], shop_list: list[Shop
     return {
         "sku": product.sku,
         "name": names.get(lang) or names.get("en") or next(iter(names.values()), ""),
-        "price": catalogue.to_dict(product)["price"],
+        "price": money(product.price),
         "quantity": product.quantity,
         "active": product.active,
         "sync": sync,
@@ -193,10 +198,10 @@ def sync_centre(
     shop_id = int(shop) if shop.isdigit() else None
     days = 30 if days == 30 else 7
     offset = (page - 1) * JOBS_PER_PAGE
-    flt = jobs.JobFilter(None if status == "all" else status, shop_id, kind, limit=JOBS_PER_PAGE, offset=offset)
+    flt = queries.JobFilter(None if status == "all" else status, shop_id, kind, limit=JOBS_PER_PAGE, offset=offset)
     with Session(_reader(request)) as session:
-        listed = [jobs.to_dict(j) for j in jobs.list_jobs(session, flt)]
-        total = jobs.count_jobs(session, flt)
+        listed = [_json(j) for j in queries.list_jobs(session, flt)]
+        total = queries.count_jobs(session, flt)
         picked = _picked(session, job)
         shop_list = shops.list_shops(session)
         stats = [_shop_stats(session, s, days) for s in shop_list]
@@ -224,16 +229,16 @@ def _picked(session: Session, job_id: int | None) -> dict[str, Any] | None:
     if job_id is None:
         return None
     try:
-        return jobs.to_dict(jobs.get_job(session, job_id))
-    except jobs.JobNotFound:
+        return _json(queries.get_job(session, job_id))
+    except JobNotFound:
         return None
 
 
 def _shop_stats(session: Session, shop: Shop, days: int) -> dict[str, Any]:
     return {
         "shop": shop,
-        "summary": jobs.shop_stats(session, shop.id, days),
-        "chart": chart(jobs.daily_stats(session, shop.id, days)),
+        "summary": stats.shop_stats(session, shop.id, days).model_dump(mode="json"),
+        "chart": chart([d.model_dump(mode="json") for d in stats.daily_stats(session, shop.id, days)]),
     }
 
 
@@ -266,7 +271,7 @@ def shops_page(request: Request, principal: CurrentUser) -> HTMLResponse:
 
 def _shops(request: Request, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     with Session(_reader(request)) as session:
-        shop_list = [shops.to_dict(s) for s in shops.list_shops(session)]
+        shop_list = [shop_out(s).model_dump(mode="json") for s in shops.list_shops(session)]
     return render(request, "shops.html", {"page": "shops", "shops": shop_list, "form": {}, **context}, status)
 
 
@@ -277,7 +282,7 @@ def add_shop(
     try:
         with rt.session() as session, session.begin():
             shop = shops.add_shop(session, rt.vault, name=name, url=url, key=key)
-    except shops.ShopError as exc:
+    except PrestasyncError as exc:
         # The key is not sent back: a mistyped key is typed again rather than shown.
         return _shops(request, {"error": str(exc), "form": {"name": name, "url": url}}, 422)
     _flash(request, "ok", "shops.added", shop=shop.name)
@@ -298,8 +303,10 @@ def edit_shop(
     try:
         with rt.session() as session, session.begin():
             shop = shops.update_shop(session, rt.vault, shops.get_shop(session, shop_id), name=name, url=url, key=key)
-    except shops.ShopError as exc:
-        return _shops(request, {"error": str(exc), "editing": shop_id}, 422)
+    except PrestasyncError as exc:
+        return _shops(
+            request, {"error": str(exc), "editing": shop_id}, 404 if isinstance(exc, shops.ShopNotFound) else 422
+        )
     _flash(request, "ok", "shops.saved", shop=shop.name)
     return _redirect("/shops")
 
@@ -311,8 +318,8 @@ def delete_shop(request: Request, rt: RuntimeDep, principal: CurrentUser, shop_i
             shop = shops.get_shop(session, shop_id)
             name = shop.name
             shops.delete_shop(session, shop)
-    except shops.ShopError as exc:
-        return _shops(request, {"error": str(exc)}, 409)
+    except PrestasyncError as exc:
+        return _shops(request, {"error": str(exc)}, 404 if isinstance(exc, shops.ShopNotFound) else 409)
     _flash(request, "ok", "shops.deleted", shop=name)
     return _redirect("/shops")
 
@@ -323,7 +330,7 @@ def test_shop(request: Request, rt: RuntimeDep, principal: CurrentUser, shop_id:
     with rt.session() as session:
         try:
             shop = shops.get_shop(session, shop_id)
-        except shops.ShopError as exc:
+        except shops.ShopNotFound as exc:
             return _shops(request, {"error": str(exc)}, 404)
     try:
         with rt.connect(shop) as client:

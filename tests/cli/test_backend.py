@@ -10,10 +10,38 @@ import pytest
 
 from prestasync.cli.backend import LocalBackend, RemoteBackend, RemoteError, backend
 from prestasync.config import Settings
+from prestasync.errors import ShopNotFound
 from prestasync.progress import JobType
-from prestasync.shops import ShopError
 
 URL = "https://sync.example.test"
+AT = "2026-01-01T00:00:00Z"
+
+
+def job(job_id: int, **fields: object) -> dict[str, object]:
+    """A whole job as the API sends it (`contract.JobOut`)."""
+    base: dict[str, object] = {
+        "id": job_id, "uuid": f"u-{job_id}", "type": "export", "status": "completed", "shop_id": 1,
+        "shop_name": "Alpha", "total": 0, "processed": 0, "failed": 0, "skipped": 0, "created": 0,
+        "updated": 0, "unchanged": 0, "percent": 0.0, "rate_per_s": None, "eta_s": None, "elapsed_s": None,
+        "created_at": AT, "started_at": None, "finished_at": None, "updated_at": AT, "heartbeat_at": None,
+        "error_message": None, "params": {}, "retry_of": None, "group_uuid": None, "cancel_requested": False,
+        "attempts": 0, "version": 0, "preview": False, "actions": [],
+    }  # fmt: skip
+    return {**base, **fields}
+
+
+def item(item_id: int) -> dict[str, object]:
+    return {
+        "id": item_id, "sku": f"S-{item_id}", "remote_id": None, "state": "failed", "outcome": None,
+        "error_code": None, "message": "boom", "cause": "boom", "changes": None, "attempt": 1,
+        "created_at": AT, "updated_at": AT,
+    }  # fmt: skip
+
+
+def shop(shop_id: int, name: str) -> dict[str, object]:
+    return {"id": shop_id, "name": name, "url": "http://a.test", "synced_until": None, "created_at": AT}
+
+
 TOKEN = "pst_" + "S3cret" * 7
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -87,16 +115,16 @@ def test_requests_carry_the_token_as_a_bearer_header() -> None:
 
     def record(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"id": 7, "status": "running"})
+        return httpx.Response(200, json=job(7, status="running"))
 
-    assert remote(record).get_job(7)["status"] == "running"
+    assert remote(record).get_job(7).status == "running"
     assert seen[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert str(seen[0].url) == f"{URL}/api/jobs/7"
 
 
 @pytest.mark.parametrize(("count", "pages"), [(2500, [0, 1000, 2000]), (2000, [0, 1000, 2000]), (0, [0])])
 def test_failed_items_fetches_every_page(count: int, pages: list[int]) -> None:
-    items = [{"id": i, "sku": f"S-{i}"} for i in range(count)]
+    items = [item(i) for i in range(count)]
     offsets: list[int] = []
 
     def serve(request: httpx.Request) -> httpx.Response:
@@ -105,7 +133,7 @@ def test_failed_items_fetches_every_page(count: int, pages: list[int]) -> None:
         offsets.append(offset)
         return httpx.Response(200, json={"items": items[offset : offset + limit], "total": count})
 
-    assert [item["id"] for item in remote(serve).failed_items(7)] == list(range(count))
+    assert [found.id for found in remote(serve).failed_items(7)] == list(range(count))
     assert offsets == pages
 
 
@@ -115,13 +143,14 @@ def test_lists_longer_than_an_api_page_are_fetched_in_pages() -> None:
     def serve(request: httpx.Request) -> httpx.Response:
         params = request.url.params
         asked.append((params["offset"], params["limit"], params.get("status", "")))
-        return httpx.Response(200, json={"items": [{"id": 0}] * int(params["limit"]), "total": 10_000})
+        return httpx.Response(200, json={"items": [job(0)] * int(params["limit"]), "total": 10_000})
 
-    assert len(remote(serve).list_jobs("active", None, 700)) == 700
+    listing = remote(serve).list_jobs("active", None, 700)
+    assert listing.total == 10_000 and len(list(listing.items)) == 700
     assert asked == [("0", "500", "active"), ("500", "200", "active")]
 
 
-SHOPS = [{"id": 4, "name": "Alpha"}, {"id": 9, "name": "Beta"}]
+SHOPS = [shop(4, "Alpha"), shop(9, "Beta")]
 
 
 def test_start_resolves_shop_names_on_the_server() -> None:
@@ -131,15 +160,15 @@ def test_start_resolves_shop_names_on_the_server() -> None:
         if request.url.path == "/api/shops":
             return httpx.Response(200, json=SHOPS)
         posted.append(json.loads(request.content))
-        return httpx.Response(202, json={"jobs": [{"id": 1}, {"id": 2}], "group_uuid": "g"})
+        return httpx.Response(202, json={"jobs": [job(1), job(2)], "group_uuid": "g"})
 
     started = remote(serve).start(JobType.EXPORT, ["Beta", "Alpha"], {"skus": ["A"]})
-    assert [job["id"] for job in started] == [1, 2]
+    assert [started_job.id for started_job in started] == [1, 2]
     assert posted == [{"type": "export", "shop_ids": [9, 4], "params": {"skus": ["A"]}}]
 
 
 def test_an_unknown_shop_name_gets_the_local_message() -> None:
-    with pytest.raises(ShopError, match=r"no shop named 'Gamma' \(known: Alpha, Beta\)"):
+    with pytest.raises(ShopNotFound, match=r"no shop named 'Gamma' \(known: Alpha, Beta\)"):
         remote(answer(200, SHOPS)).start(JobType.IMPORT, ["Gamma"], {})
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from prestasync import shops as shop_registry
 from prestasync.config import Settings
-from prestasync.control import Enqueuer
 from prestasync.prestashop.emulator import EmulatedShop, RunningEmulator, ShopConfig
+from prestasync.queue import JobQueue
 from prestasync.runtime import Runtime
 from prestasync.web.app import create_app
 from tests.conftest import RecordingQueue, WorkerFactory, settings_env
@@ -146,7 +146,7 @@ def remote_cli(url: str, token: str, home: Path, *args: str, timeout: float = 60
 
 
 @contextmanager
-def served(settings: Settings, queue: Enqueuer | None = None) -> Iterator[LiveServer]:
+def served(settings: Settings, queue: JobQueue | None = None) -> Iterator[LiveServer]:
     """The web app on a loopback port; without `queue`, jobs go to the real Huey queue."""
     rt = Runtime(settings.model_copy(update={"admin_password": PASSWORD}))
     server = LiveServer.start(create_app(rt, queue=queue))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from prestasync import jobs, shops
+from prestasync import ledger, queries, shops
 from prestasync.config import Settings
 from prestasync.models import Binding, Job, JobItem, Product, utcnow
 from prestasync.prestashop.emulator import EmulatedShop, RunningEmulator, ShopConfig
@@ -68,7 +68,7 @@ class Dashboard:
 
     def job(self, job_id: int) -> Job:
         with self.rt.session() as session:
-            return jobs.get_job(session, job_id)
+            return queries.get_job(session, job_id)
 
 
 def seed_products(rt: Runtime, count: int, prefix: str = "CAT") -> list[str]:
@@ -263,7 +263,7 @@ def _seed_hostile_data(rt: Runtime) -> int:
         session.add(product)
         session.flush()
         session.add(Binding(shop_id=shop.id, product_id=product.id, last_status="failed", last_error=XSS_MESSAGE))
-        job_id = jobs.create_job(session, type=JobType.EXPORT, shop=shop, params={}, total=2)
+        job_id = ledger.create_job(session, type=JobType.EXPORT, shop=shop, params={}, total=2)
         session.add(
             JobItem(
                 job_id=job_id,
@@ -277,8 +277,8 @@ def _seed_hostile_data(rt: Runtime) -> int:
             )
         )
         session.flush()
-        jobs.transition(session, job_id, JobStatus.RUNNING, started_at=now)
-        jobs.transition(session, job_id, JobStatus.FAILED, processed=1, failed=1, error_message=XSS_NAME)
+        ledger.transition(session, job_id, JobStatus.RUNNING, started_at=now)
+        ledger.transition(session, job_id, JobStatus.FAILED, processed=1, failed=1, error_message=XSS_NAME)
     return job_id
 
 
@@ -320,8 +320,8 @@ def test_without_event_source_the_page_polls_and_still_updates(browser: Any, web
     server = LiveServer.start(create_app(Runtime(web_settings), queue=RecordingQueue(), live=FAST_LIVE))
     with server.rt.session() as session, session.begin():
         shop = shops.add_shop(session, server.rt.vault, name="Demo PL", url="http://127.0.0.1:9", key="K" * 32)
-        job_id = jobs.create_job(session, type=JobType.IMPORT, shop=shop, params={}, total=50)
-        jobs.transition(session, job_id, JobStatus.RUNNING, started_at=utcnow())
+        job_id = ledger.create_job(session, type=JobType.IMPORT, shop=shop, params={}, total=50)
+        ledger.transition(session, job_id, JobStatus.RUNNING, started_at=utcnow())
     context = browser.new_context(locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
     context.add_init_script("delete window.EventSource")
@@ -337,7 +337,7 @@ def test_without_event_source_the_page_polls_and_still_updates(browser: Any, web
         title = dashboard.card(job_id).locator('[data-field="title"]')
         title.filter(has_text="Importing… 20/50 products from Demo PL").wait_for()
         with server.rt.session() as session, session.begin():
-            jobs.transition(session, job_id, JobStatus.COMPLETED, processed=50)
+            ledger.transition(session, job_id, JobStatus.COMPLETED, processed=50)
         title.filter(has_text="Imported 50/50 products from Demo PL").wait_for()
         page.locator(".toast", has_text="Import from Demo PL completed").wait_for()
     finally:

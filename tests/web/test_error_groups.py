@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
+from prestasync import ledger, queries
 from prestasync.models import JobItem, Shop, utcnow
 from prestasync.progress import JobType, cause_of
 from tests.web.conftest import LiveServer
@@ -20,7 +20,7 @@ def seed_failures(session: Session, prices: int = 1200, no_refs: int = 3, bare: 
     shop = Shop(name="Demo", url="http://127.0.0.1:9", api_key_encrypted="x")
     session.add(shop)
     session.flush()
-    job_id = jobs.create_job(session, type=JobType.IMPORT, shop=shop, params={})
+    job_id = ledger.create_job(session, type=JobType.IMPORT, shop=shop, params={})
     now = utcnow()
     rows = []
     for i in range(prices):
@@ -46,15 +46,15 @@ def test_failures_group_by_cause_biggest_first(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         job_id = seed_failures(session)
     with Session(engine) as session:
-        groups = jobs.failure_groups(session, job_id)
-        assert [(g["cause"], g["count"]) for g in groups] == [
+        groups = queries.failure_groups(session, job_id)
+        assert [(g.cause, g.count) for g in groups] == [
             ("price '…' is not a valid price", 1200),
             ("product #N has no reference (SKU); set one in the shop", 3),
             ("", 2),
         ]
-        assert groups[0]["error_code"] == "invalid_price"
-        assert jobs.count_failure_groups(session, job_id) == 3
-        assert [g["count"] for g in jobs.failure_groups(session, job_id, offset=1, limit=1)] == [3]
+        assert groups[0].error_code == "invalid_price"
+        assert queries.count_failure_groups(session, job_id) == 3
+        assert [g.count for g in queries.failure_groups(session, job_id, offset=1, limit=1)] == [3]
 
 
 def test_a_groups_items_are_paged_until_the_last_one(engine: Engine) -> None:
@@ -62,12 +62,12 @@ def test_a_groups_items_are_paged_until_the_last_one(engine: Engine) -> None:
         job_id = seed_failures(session)
     cause = "price '…' is not a valid price"
     with Session(engine) as session:
-        assert jobs.count_failed_items_by_cause(session, job_id, cause) == 1200
+        assert queries.count_failed_items(session, job_id, cause=cause) == 1200
         seen: list[str] = []
-        while page := jobs.failed_items_by_cause(session, job_id, cause, offset=len(seen), limit=500):
+        while page := queries.failed_items(session, job_id, cause=cause, offset=len(seen), limit=500):
             seen += [item.sku for item in page]
         assert len(seen) == len(set(seen)) == 1200
-        assert {i.sku for i in jobs.failed_items_by_cause(session, job_id, "")} == {"B-0", "B-1"}
+        assert {i.sku for i in queries.failed_items(session, job_id, cause="")} == {"B-0", "B-1"}
 
 
 def test_the_api_serves_groups_and_filters_items_by_cause(live: LiveServer, token: str) -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import event, update
 
-from prestasync import jobs, shops
+from prestasync import ledger, shops
 from prestasync.models import Job, utcnow
 from prestasync.progress import JobType
 from prestasync.runtime import Runtime
@@ -91,7 +91,7 @@ async def aparse_sse(lines: AsyncIterator[str]) -> AsyncIterator[SseEvent]:
 def seed_job(rt: Runtime) -> int:
     with rt.session() as session, session.begin():
         shop = shops.add_shop(session, rt.vault, name="Demo PL", url="http://127.0.0.1:9", key="K" * 32)
-        return jobs.create_job(session, type=JobType.IMPORT, shop=shop, params={}, total=1000)
+        return ledger.create_job(session, type=JobType.IMPORT, shop=shop, params={}, total=1000)
 
 
 def touch_job(rt: Runtime, job_id: int, processed: int, **values: Any) -> None:

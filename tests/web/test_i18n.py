@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from prestasync.progress import allowed_actions
 from prestasync.web.i18n import EN, PL, Texts, choose_language, parse_accept_language
 
 
 def job(**values: Any) -> dict[str, Any]:
+    """A job JSON; its `actions` come from the one table, as the server sends them."""
     base = {
         "id": 12,
         "type": "import",
@@ -23,7 +25,8 @@ def job(**values: Any) -> dict[str, Any]:
         "rate_per_s": 41.2,
         "eta_s": 8.0,
     }
-    return {**base, **values}
+    merged = {**base, **values}
+    return {**merged, "actions": sorted(allowed_actions(merged["status"], failed=merged["failed"]))}
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from prestasync import jobs, shops
+from prestasync import ledger, shops
 from prestasync.models import Binding, Job, Product, Shop, utcnow
 from prestasync.prestashop.emulator import EmulatedShop, RunningEmulator, ShopConfig
 from prestasync.progress import JobStatus, JobType
@@ -37,11 +37,11 @@ def add_job(rt: Runtime, shop_id: int, status: JobStatus, kind: JobType = JobTyp
     now = utcnow()
     with rt.session() as session, session.begin():
         shop = session.get(Shop, shop_id)
-        job_id = jobs.create_job(session, type=kind, shop=shop, params={}, total=10)
+        job_id = ledger.create_job(session, type=kind, shop=shop, params={}, total=10)
         if status != JobStatus.PENDING:
-            jobs.transition(session, job_id, JobStatus.RUNNING, started_at=now - timedelta(seconds=30))
+            ledger.transition(session, job_id, JobStatus.RUNNING, started_at=now - timedelta(seconds=30))
         if status not in (JobStatus.PENDING, JobStatus.RUNNING):
-            jobs.transition(session, job_id, status, processed=10, **values)
+            ledger.transition(session, job_id, status, processed=10, **values)
     return job_id
 
 
@@ -130,7 +130,7 @@ def test_deleting_a_shop_keeps_its_job_history(live: LiveServer, client: httpx.C
     refused = client.post(f"/shops/{shop_id}/delete", data={"csrf_token": csrf(client)})
     assert refused.status_code == 409 and "active job" in refused.text
     with live.rt.session() as session, session.begin():
-        jobs.transition(session, active, JobStatus.COMPLETED, processed=10)
+        ledger.transition(session, active, JobStatus.COMPLETED, processed=10)
     assert client.post(f"/shops/{shop_id}/delete", data={"csrf_token": csrf(client)}).status_code == 303
     with live.rt.session() as session:
         job = session.execute(select(Job).where(Job.id == active)).scalar_one()

@@ -4,7 +4,6 @@
 import { t, duration } from "./i18n.js";
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
-const CANCELLABLE = new Set(["pending", "running"]);
 const HALF_LIFE_S = 5;
 const state = new WeakMap(); // card -> { job, received, rate, sample }
 
@@ -48,9 +47,11 @@ export function renderCard(card, job) {
   const errors = button(card, "errors");
   errors.textContent = failed ? t(`job.errors.${kind}`, { n: failed }) : "";
   errors.hidden = !failed;
-  button(card, "cancel").disabled = !CANCELLABLE.has(status);
-  button(card, "retry").disabled = !isTerminal(status);
-  button(card, "retry-failed").disabled = !(isTerminal(status) && failed > 0);
+  // The server says which actions the job allows (job.actions); the page never re-derives them.
+  const allowed = new Set(job.actions || []);
+  button(card, "cancel").disabled = !allowed.has("cancel");
+  button(card, "retry").disabled = !allowed.has("retry");
+  button(card, "retry-failed").disabled = !allowed.has("retry_failed");
   const dismiss = button(card, "dismiss");
   if (dismiss) dismiss.hidden = !isTerminal(status);
   updateTimes(card);
