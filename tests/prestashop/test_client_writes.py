@@ -227,7 +227,8 @@ def test_validation_error_85_names_the_call_code_and_message() -> None:
         shop.client().update_product(12, draft)
     assert (caught.value.code, caught.value.message, caught.value.status) == (85, message, 400)
     assert str(caught.value) == (
-        f"PUT https://shop.example.com/api/products/12 -> 400: [85] {message} — a price is a decimal number such as 12.50"
+        f"PUT https://shop.example.com/api/products/12 -> 400: [85] {message}"
+        " — a price is a decimal number such as 12.50"
     )
     assert shop.sleeps == []
 

@@ -58,7 +58,8 @@ def test_every_error_is_in_one_tree() -> None:
 def test_the_client_imports_nothing_else_from_prestasync() -> None:
     code = (
         "import sys, prestasync.prestashop; "
-        "print(sorted(m for m in sys.modules if m.startswith('prestasync') and not m.startswith('prestasync.prestashop')))"
+        "print(sorted(m for m in sys.modules "
+        "if m.startswith('prestasync') and not m.startswith('prestasync.prestashop')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "['prestasync']"
