@@ -43,10 +43,12 @@ class ClientBase:
         observer: Observer | None = None,
         secret: str = "",
         id_shop: int | None = None,
+        shop_version: str | None = None,
     ) -> None:
         self._wire = Transport(
             http, retries=retries, backoff_s=backoff_s, sleep=sleep, observer=observer, secret=secret
         )
+        self._wire.version = shop_version or None
         self._http = http
         self._patch_refused: set[str] = set()  # resources whose PATCH the shop answered with 405/501
         self._id_shop = positive(id_shop, "id_shop") if id_shop is not None else None

@@ -234,11 +234,11 @@ def _remaining(stream: BinaryIO, start: int | None) -> int | None:
 
 def _too_large(size: int, limit: int, *, streamed: bool = False) -> ValidationFailed:
     what = f"more than {limit:,} bytes were read" if streamed else f"the file is {size:,} bytes"
-    return ValidationFailed(
-        f"image refused before sending: {what}; the shop takes at most {limit:,} (it would answer 400 code 72, "
-        "capture 65d); pass max_bytes=None if the shop's limit was raised",
-        errors=[(72, f"image over {limit:,} bytes, checked before sending")],
+    message = (
+        f"image refused before sending: {what}; the shop takes at most {limit:,} and would answer 400 code 72 "
+        "(pass max_bytes=None if the shop's limit was raised)"
     )
+    return ValidationFailed(message, errors=[(72, message)])
 
 
 def _checked_filename(filename: str) -> str:

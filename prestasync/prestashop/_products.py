@@ -167,7 +167,16 @@ class ProductsMixin(WritesMixin):
             params = {"display": "full", "filter[reference]": any_of(batch), "sort": "[id_ASC]"}
             for node in self._list("products", params):
                 _keep(found, _decode.product(node))
-        unsafe_ids = [pid for ref in unsafe for pid in self.find_products_by_reference(ref)]
+        # One LIKE per reference with a safe prefix; one shared scan for those without any.
+        unsafe_ids = [pid for ref in unsafe if _reference_filter(ref) for pid in self.find_products_by_reference(ref)]
+        scan = {ref for ref in unsafe if not _reference_filter(ref)}
+        if scan:
+            pages = self._pages("products", "[id,reference]", {}, page_size=PAGE)
+            for match in (p for nodes in pages for p in map(_decode.product, nodes) if p.reference in scan):
+                if isinstance(match, RemoteProduct):
+                    unsafe_ids.append(match.id)
+                else:
+                    _keep(found, match)
         for item in self.products_by_ids(unsafe_ids) if unsafe_ids else []:
             _keep(found, item)
         return found

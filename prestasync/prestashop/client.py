@@ -57,7 +57,10 @@ class PrestaShopClient(ProductsMixin, CatalogMixin, StockMixin, ImagesMixin, Cli
     `retries` extra tries are made for retryable failures, waiting `backoff_s * 2**n` (plus up to
     10 % jitter) through `sleep` between them. `observer`, when given, is called after every try
     with `(method, resource, HTTP status or None, error class name or None, seconds)`, for metrics.
-    Build one with `connect()` unless a test injects its own `httpx.Client`.
+    `secret` (the API key) is kept out of error texts. `id_shop` binds the client to one shop of a
+    multistore installation (see `for_shop`). `shop_version`, the `PSWS-Version` of an earlier
+    `check()`, saves the probe the client otherwise makes before its first write to choose between
+    PATCH and PUT. Build one with `connect()` unless a test injects its own `httpx.Client`.
     """
 
     def __init__(
@@ -70,9 +73,17 @@ class PrestaShopClient(ProductsMixin, CatalogMixin, StockMixin, ImagesMixin, Cli
         observer: Observer | None = None,
         secret: str = "",
         id_shop: int | None = None,
+        shop_version: str | None = None,
     ) -> None:
         super().__init__(
-            http, retries=retries, backoff_s=backoff_s, sleep=sleep, observer=observer, secret=secret, id_shop=id_shop
+            http,
+            retries=retries,
+            backoff_s=backoff_s,
+            sleep=sleep,
+            observer=observer,
+            secret=secret,
+            id_shop=id_shop,
+            shop_version=shop_version,
         )
 
     @classmethod
@@ -89,6 +100,7 @@ class PrestaShopClient(ProductsMixin, CatalogMixin, StockMixin, ImagesMixin, Cli
         sleep: Callable[[float], None] = time.sleep,
         observer: Observer | None = None,
         id_shop: int | None = None,
+        shop_version: str | None = None,
     ) -> PrestaShopClient:
         """Build a client for the shop at `shop_url` (its base address; `/api/` is appended).
 
@@ -108,7 +120,14 @@ class PrestaShopClient(ProductsMixin, CatalogMixin, StockMixin, ImagesMixin, Cli
             headers={"User-Agent": "prestasync", "Accept": "text/xml"},
         )
         return cls(
-            http, retries=retries, backoff_s=backoff_s, sleep=sleep, observer=observer, secret=api_key, id_shop=id_shop
+            http,
+            retries=retries,
+            backoff_s=backoff_s,
+            sleep=sleep,
+            observer=observer,
+            secret=api_key,
+            id_shop=id_shop,
+            shop_version=shop_version,
         )
 
     def close(self) -> None:

@@ -279,7 +279,9 @@ def _describe(status: int, response: httpx.Response, errors: ErrorList) -> str:
         return errors[0][1]
     if 300 <= status < 400:
         return f"shop redirected to {_location(response)}; use that address as the shop URL"
-    if _xml.looks_like_html(body, response.headers.get("Content-Type", "")) and body.strip():
+    # PHP labels every answer text/html by default, a plain `401 Unauthorized` too (capture 07b):
+    # only a body holding markup is a page.
+    if _xml.looks_like_html(body, response.headers.get("Content-Type", "")) and body.lstrip().startswith(b"<"):
         return html_description(status, body)
     if status == 401:
         return (
