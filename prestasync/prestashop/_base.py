@@ -130,6 +130,8 @@ class ClientBase:
 
         Pages cut by id stay correct while the shop changes under us, and hold one page at a time.
         """
+        if "filter[id]" in filters:
+            raise ValueError("a list paged by id cannot also filter on id; use list_records for that")
         cursor = after_id
         while True:
             params = {"display": display, "filter[id]": f">[{cursor}]", "sort": "[id_ASC]", "limit": f"0,{page_size}"}

@@ -136,6 +136,9 @@ class Transport:
                     raise self._final(error, reached) from exc
                 self._pause(method, url, attempt, type(exc).__name__, None)
                 continue
+            except PrestaShopError as error:  # raised by the body while it was sent (an upload over its limit)
+                self._observe(method, resource, None, error, started)
+                raise self._redacted(error)
             self._note_version(response)
             if response.is_success:
                 self._observe(method, resource, response.status_code, None, started)

@@ -207,6 +207,8 @@ class PrestaShopClient(ProductsMixin, CatalogMixin, StockMixin, ImagesMixin, Cli
         """Every matching record, a page at a time, by id (`filter[id]=>[last]`)."""
         resource = resource_name(resource)
         positive(page_size, "page_size")
+        if "id" in (filters or {}):
+            raise ValueError("a list paged by id cannot also filter on id; use list_records for that")
         pages = self._pages(
             resource, display_value(display), filter_params(filters), page_size=page_size, after_id=after_id
         )

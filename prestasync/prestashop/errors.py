@@ -349,7 +349,7 @@ def error_for_transport(method: str, url: str, exc: httpx.TransportError, tries:
     """Map a failure to get any answer (refused, reset, DNS, timeout) to the exception tree."""
     if isinstance(exc, httpx.ConnectTimeout | httpx.ConnectError):
         cls: type[ShopUnavailable] = ShopUnreachable
-        what = "could not connect"
+        what = "connection failed, nothing was sent"
     elif isinstance(exc, httpx.TimeoutException):
         cls, what = ShopTimeout, "timed out"
     else:

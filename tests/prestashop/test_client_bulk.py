@@ -264,3 +264,10 @@ def test_a_bound_shop_is_sent_on_reads_and_writes_but_never_a_group() -> None:
         client.get("products", 20, params={"id_group_shop": "1"})
     with pytest.raises(ValueError, match="id_shop"):
         client.list_records("products", params={"id_shop": "3"})
+
+
+def test_a_list_paged_by_id_cannot_also_filter_on_id() -> None:
+    shop = MockShop([ok(products())])
+    with pytest.raises(ValueError, match="filter on id"):
+        shop.client().iter_records("products", filters={"id": "[1|2]"})
+    assert shop.seen == []

@@ -164,8 +164,11 @@ def test_a_stream_of_unknown_size_is_sent_chunked_and_cut_off_at_the_limit() -> 
     shop = MockShop([ok(IMAGE_ANSWER)])
     upload = shop.client().upload_image(20, io.BufferedReader(Pipe(b"\xff\xd8" * 1000)), "a.jpg")
     assert upload.size == 2000 and shop.seen[0].headers.get("Transfer-Encoding") == "chunked"
+    seen: list[tuple[object, ...]] = []
+    client = shop.client(observer=lambda *call: seen.append(call[:4]))
     with pytest.raises(ValidationFailed, match="more than 100 bytes were read"):
-        shop.client().upload_image(20, io.BufferedReader(Pipe(b"\xff" * 5000)), "a.jpg", max_bytes=100)
+        client.upload_image(20, io.BufferedReader(Pipe(b"\xff" * 5000)), "a.jpg", max_bytes=100)
+    assert seen == [("POST", "images", None, "ValidationFailed")]
 
 
 def test_replacing_a_file_posts_with_ps_method_put_and_gets_the_image_back() -> None:
