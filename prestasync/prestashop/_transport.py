@@ -138,7 +138,8 @@ class Transport:
                 continue
             except PrestaShopError as error:  # raised by the body while it was sent (an upload over its limit)
                 self._observe(method, resource, None, error, started)
-                raise self._redacted(error)
+                self._redacted(error)
+                raise
             self._note_version(response)
             if response.is_success:
                 self._observe(method, resource, response.status_code, None, started)
