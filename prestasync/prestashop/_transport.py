@@ -136,9 +136,9 @@ class Transport:
                     raise self._final(error, reached) from exc
                 self._pause(method, url, attempt, type(exc).__name__, None)
                 continue
-            except PrestaShopError as error:  # raised by the body while it was sent (an upload over its limit)
-                self._observe(method, resource, None, error, started)
-                self._redacted(error)
+            except PrestaShopError as refused:  # raised by the body while it was sent (an upload over its limit)
+                self._observe(method, resource, None, refused, started)
+                self._redacted(refused)
                 raise
             self._note_version(response)
             if response.is_success:
