@@ -6,7 +6,7 @@
         info = shop.check()
 
 The emulator (`prestasync.prestashop.emulator`) is not imported here, so importing this package
-stays light.
+stays light. The client imports nothing else from prestasync.
 """
 
 from prestasync.prestashop.client import PrestaShopClient
@@ -17,25 +17,44 @@ from prestasync.prestashop.errors import (
     PrestaShopError,
     ShopTimeout,
     ShopUnavailable,
+    ShopUnreachable,
     Unauthorized,
     ValidationFailed,
     WebserviceDisabled,
 )
-from prestasync.prestashop.records import BadRecord, Language, ProductDraft, RemoteProduct, ShopInfo, StockRow
+from prestasync.prestashop.records import (
+    BadRecord,
+    Category,
+    Combination,
+    ImageUpload,
+    Language,
+    ProductDraft,
+    Record,
+    RemoteProduct,
+    Schema,
+    ShopInfo,
+    StockRow,
+)
 
 __all__ = [
     "BadRecord",
     "BadResponse",
+    "Category",
+    "Combination",
+    "ImageUpload",
     "Language",
     "NotFound",
     "NotSupported",
     "PrestaShopClient",
     "PrestaShopError",
     "ProductDraft",
+    "Record",
     "RemoteProduct",
+    "Schema",
     "ShopInfo",
     "ShopTimeout",
     "ShopUnavailable",
+    "ShopUnreachable",
     "StockRow",
     "Unauthorized",
     "ValidationFailed",

@@ -1,4 +1,4 @@
-"""Reading webservice answers and building write bodies, with one hardened lxml parser.
+"""Reading and writing webservice XML with one hardened lxml parser.
 
 A shop's answer is untrusted input, so the parser never resolves entities, never loads a DTD or
 touches the network, keeps libxml2's size limits (`huge_tree=False`), and any document carrying a
@@ -7,19 +7,22 @@ internal lock, so one module-level parser is safe across worker threads.
 
 Both value styles PrestaShop has used are read the same: 8.x wraps every value in CDATA
 (`<f><![CDATA[]]></f>`), 1.6-1.7.6 only non-empty ones (`<f></f>`, `<f/>`).
+
+Text comes back byte for byte. An XML parser turns every `\\r\\n` into `\\n`, also inside CDATA,
+and descriptions do hold raw `\\r\\n` (capture 03, README fact 13): written back, the normalised
+text would rewrite the shop's. So before parsing, each carriage return in text is turned into the
+character reference `&#13;` (inside CDATA: the section is closed around it), which parsers keep.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import cast
 
 from lxml import etree
-
-from prestasync.prestashop.records import BadRecord, Language, ProductDraft, RemoteProduct, StockRow
 
 XLINK = "http://www.w3.org/1999/xlink"
 
@@ -36,8 +39,10 @@ PARSER = etree.XMLParser(
 _NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# CDATA sections first, then markup, then text: the three places a carriage return can be.
+_TOKENS = re.compile(rb"<!\[CDATA\[.*?\]\]>|<[^>]*>|[^<]+", re.DOTALL)
 
-Record = tuple[dict[str, str], dict[str, dict[int, str]], dict[str, list[dict[str, str]]]]
+AssociationItems = Sequence[Mapping[str, str] | int]
 
 
 class DocumentError(ValueError):
@@ -49,7 +54,7 @@ def parse(body: bytes) -> etree._Element:
     if not body.strip():
         raise DocumentError("empty answer where an XML document was expected")
     try:
-        root = etree.fromstring(body, PARSER)
+        root = etree.fromstring(keep_carriage_returns(body), PARSER)
     except etree.XMLSyntaxError as exc:
         raise DocumentError(f"answer is not well-formed XML ({_one_line(str(exc), 200)})") from None
     if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]  # missing from lxml-stubs
@@ -57,6 +62,28 @@ def parse(body: bytes) -> etree._Element:
     if root.tag != "prestashop":
         raise DocumentError(f"expected a <prestashop> document, got <{_one_line(str(root.tag), 60)}>")
     return root
+
+
+def keep_carriage_returns(body: bytes) -> bytes:
+    """The same document with every carriage return in text written as `&#13;` (see the module notes).
+
+    Only for ASCII-compatible encodings (the webservice always sends UTF-8); markup is left alone,
+    where a carriage return is only whitespace.
+    """
+    if b"\r" not in body or body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return body
+
+    def escape(match: re.Match[bytes]) -> bytes:
+        token = match.group()
+        if b"\r" not in token:
+            return token
+        if token.startswith(b"<![CDATA["):
+            return token.replace(b"\r", b"]]>&#13;<![CDATA[")
+        if token.startswith(b"<"):
+            return token
+        return token.replace(b"\r", b"&#13;")
+
+    return _TOKENS.sub(escape, body)
 
 
 def elements(parent: etree._Element) -> list[etree._Element]:
@@ -77,6 +104,17 @@ def wrapper(root: etree._Element, name: str) -> etree._Element:
     return found
 
 
+def only_child(root: etree._Element, what: str) -> etree._Element:
+    """The one record element under the root of a single-record answer."""
+    children = elements(root)
+    if len(children) != 1:
+        names = ", ".join(f"<{c.tag}>" for c in children[:3]) or "nothing"
+        raise DocumentError(f"expected one <{what}> in the answer, got {names}")
+    if children[0].tag != what:
+        raise DocumentError(f"expected <{what}> in the answer, got <{children[0].tag}>")
+    return children[0]
+
+
 def list_items(body: bytes, plural: str) -> list[etree._Element]:
     """The record elements of a list answer; `[]` (the JSON empty list) also reads as empty."""
     if body.strip() == b"[]":
@@ -84,97 +122,12 @@ def list_items(body: bytes, plural: str) -> list[etree._Element]:
     return elements(wrapper(parse(body), plural))
 
 
-def read_record(element: etree._Element) -> Record:
-    """Split a record into scalar fields, multilanguage fields and associations, in document order."""
-    fields: dict[str, str] = {}
-    i18n: dict[str, dict[int, str]] = {}
-    associations: dict[str, list[dict[str, str]]] = {}
-    for child in elements(element):
-        name = str(child.tag)
-        kids = elements(child)
-        if name == "associations":
-            associations = _read_associations(child)
-        elif kids and all(kid.tag == "language" for kid in kids):
-            i18n[name] = {_language_id(kid, name): text(kid) for kid in kids}
-        elif not kids:
-            fields[name] = text(child)
-        # Any other nested shape is not something a write could carry back; it is left out.
-    return fields, i18n, associations
-
-
-def _language_id(node: etree._Element, field: str) -> int:
-    raw = (node.get("id") or "").strip()
-    if not raw.isdigit():
-        raise DocumentError(f"field {field!r} has a language node with id {raw[:20]!r}")
-    return int(raw)
-
-
-def _read_associations(node: etree._Element) -> dict[str, list[dict[str, str]]]:
-    # Item tag names are not read: the server ignores them, and some releases used plural ones.
-    return {
-        str(assoc.tag): [{str(f.tag): text(f) for f in elements(item)} for item in elements(assoc)]
-        for assoc in elements(node)
-    }
-
-
-def product(element: etree._Element) -> RemoteProduct | BadRecord:
-    """Read one `<product>`; a record that cannot be read becomes a BadRecord."""
-    try:
-        fields, i18n, associations = read_record(element)
-    except DocumentError as exc:
-        raw_id, reference = element.findtext("id") or "", element.findtext("reference") or ""
-        return BadRecord(_int_or_none(raw_id), reference, str(exc))
-    raw_id = fields.get("id", "")
-    product_id = _int_or_none(raw_id)
-    if product_id is None or product_id <= 0:
-        return BadRecord(None, fields.get("reference", ""), f"product id is not a positive integer: {raw_id[:30]!r}")
-    return RemoteProduct(
-        id=product_id,
-        reference=fields.get("reference", ""),
-        price=fields.get("price", ""),
-        active=fields.get("active", ""),
-        name=i18n.get("name", {}),
-        description=i18n.get("description", {}),
-        date_upd=fields.get("date_upd", ""),
-        fields=fields,
-        i18n=i18n,
-        associations=associations,
-    )
-
-
-def language(element: etree._Element) -> Language:
-    fields, i18n, _ = read_record(element)
-    # `name` is a plain field on languages; read it from i18n too in case a version differs.
-    name = fields.get("name") or next(iter(i18n.get("name", {}).values()), "")
-    return Language(id=_required_int(fields, "id", "language"), iso_code=fields.get("iso_code", ""), name=name)
-
-
-def stock_row(element: etree._Element) -> StockRow:
-    fields, _, _ = read_record(element)
-    return StockRow(
-        id=_required_int(fields, "id", "stock_available"),
-        id_product=_required_int(fields, "id_product", "stock_available"),
-        id_product_attribute=_required_int(fields, "id_product_attribute", "stock_available"),
-        quantity=_required_int(fields, "quantity", "stock_available"),
-    )
-
-
-def _int_or_none(raw: str) -> int | None:
-    value = raw.strip()
-    if value.startswith("-"):
-        return -int(value[1:]) if value[1:].isdigit() else None
-    return int(value) if value.isdigit() else None
-
-
-def _required_int(fields: Mapping[str, str], name: str, what: str) -> int:
-    value = _int_or_none(fields.get(name, ""))
-    if value is None:
-        raise DocumentError(f"{what} field {name!r} is not an integer: {fields.get(name, '')[:30]!r}")
-    return value
-
-
 def parse_errors(body: bytes) -> list[tuple[int | None, str]]:
-    """Every `(code, message)` of an XML `<errors>` or JSON `{"errors": [...]}` body; never raises."""
+    """Every `(code, message)` of an XML `<errors>` or JSON `{"errors": [...]}` body; never raises.
+
+    The shop HTML-escapes its messages even inside CDATA (`Product-&gt;name`, captures 32-40), so
+    they are unescaped here to read as the shop meant them.
+    """
     head = body.lstrip()[:1]
     if head == b"{":
         return _json_errors(body)
@@ -187,8 +140,12 @@ def parse_errors(body: bytes) -> list[tuple[int | None, str]]:
     if node is None:
         return []
     return [
-        (_int_or_none(err.findtext("code") or ""), (err.findtext("message") or "").strip()) for err in elements(node)
+        (int_or_none(err.findtext("code") or ""), _message(err.findtext("message") or "")) for err in elements(node)
     ]
+
+
+def _message(raw: str) -> str:
+    return html.unescape(raw).strip()
 
 
 def _json_errors(body: bytes) -> list[tuple[int | None, str]]:
@@ -200,10 +157,18 @@ def _json_errors(body: bytes) -> list[tuple[int | None, str]]:
     if not isinstance(items, list):
         return []
     return [
-        (_int_or_none(str(item.get("code", ""))), str(item.get("message", "")).strip())
+        (int_or_none(str(item.get("code", ""))), _message(str(item.get("message", ""))))
         for item in items
         if isinstance(item, dict)
     ]
+
+
+def int_or_none(raw: str) -> int | None:
+    """An integer written in decimal (optionally negative), or None."""
+    value = raw.strip()
+    if value.startswith("-"):
+        return -int(value[1:]) if value[1:].isdigit() else None
+    return int(value) if value.isdigit() else None
 
 
 def looks_like_html(body: bytes, content_type: str = "") -> bool:
@@ -246,12 +211,14 @@ def build_body(
     tag: str,
     fields: Mapping[str, str],
     i18n: Mapping[str, Mapping[int, str]] | None = None,
-    associations: Mapping[str, Sequence[tuple[str, Mapping[str, str]]]] | None = None,
+    associations: Mapping[str, AssociationItems] | None = None,
 ) -> bytes:
     """A write body: `<prestashop><tag>…</tag></prestashop>`, values in CDATA.
 
     Raises ValueError, before anything is sent, for field names that are not XML names and values
-    holding characters XML 1.0 forbids. `associations` maps a name to `(item tag, item fields)`.
+    holding characters XML 1.0 forbids. `associations` maps a name to its items, each a dict of
+    item fields or a bare id; an empty list writes `<name/>`, which clears that association
+    (capture 66g). Item tags are the association's singular: the shop ignores them.
     """
     root = etree.Element("prestashop", nsmap={"xlink": XLINK})
     record = etree.SubElement(root, _name(tag))
@@ -261,20 +228,34 @@ def build_body(
         node = etree.SubElement(record, _name(name))
         for language_id, value in values.items():
             _set(etree.SubElement(node, "language", id=str(int(language_id))), value, f"{name}[{language_id}]")
-    if associations:
+    if associations is not None:
         _add_associations(etree.SubElement(record, "associations"), associations)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def _add_associations(
-    node: etree._Element, associations: Mapping[str, Sequence[tuple[str, Mapping[str, str]]]]
-) -> None:
+def _add_associations(node: etree._Element, associations: Mapping[str, AssociationItems]) -> None:
     for name, items in associations.items():
         assoc = etree.SubElement(node, _name(name))
-        for item_tag, item_fields in items:
-            item = etree.SubElement(assoc, _name(item_tag))
-            for field, value in item_fields.items():
-                _set(etree.SubElement(item, _name(field)), value, f"{name}.{field}")
+        for item in items:
+            fields = {"id": str(_item_id(item, name))} if isinstance(item, int) else item
+            entry = etree.SubElement(assoc, singular(name))
+            for field, value in fields.items():
+                _set(etree.SubElement(entry, _name(field)), value, f"{name}.{field}")
+
+
+def _item_id(item: int, association: str) -> int:
+    if isinstance(item, bool) or item < 0:
+        raise ValueError(f"association {association!r} has an item id that is not an unsigned integer: {item!r}")
+    return item
+
+
+def singular(plural: str) -> str:
+    """A resource's record tag: `categories` → `category`, `stock_availables` → `stock_available`."""
+    if plural.endswith("ies"):
+        return plural[:-3] + "y"
+    if plural.endswith(("sses", "xes")):
+        return plural[:-2]  # addresses → address, taxes → tax
+    return plural[:-1] if plural.endswith("s") else plural
 
 
 def _name(name: str) -> str:
@@ -284,6 +265,8 @@ def _name(name: str) -> str:
 
 
 def _set(node: etree._Element, value: str, where: str) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"{where} must be a string (values are sent raw), got {type(value).__name__}")
     check_text(value, where)
     # CDATA keeps `<`, `&` and markup readable on the wire. Two cases go as escaped text instead:
     # `]]>` would end the section, and a carriage return inside CDATA is turned into a newline by
@@ -291,38 +274,4 @@ def _set(node: etree._Element, value: str, where: str) -> None:
     if "]]>" in value or "\r" in value:
         node.text = value
     else:
-        node.text = cast(str, _CDATA(value))
-
-
-_CDATA = etree.CDATA
-
-
-def ids(nodes: Sequence[etree._Element]) -> list[int]:
-    """The `<id>` of each record of an id-only page; an unreadable one is a DocumentError."""
-    found = [_int_or_none(node.findtext("id") or "") for node in nodes]
-    if any(i is None for i in found):
-        raise DocumentError("an id-only list has a record without a readable id")
-    return [i for i in found if i is not None]
-
-
-def highest_id(nodes: Sequence[etree._Element], above: int) -> int:
-    """The largest readable `<id>` of a page: the keyset cursor for the next page."""
-    ids = [_int_or_none(node.findtext("id") or "") for node in nodes]
-    highest = max((i for i in ids if i is not None), default=None)
-    if highest is None or highest <= above:
-        raise DocumentError(f"a full page has no readable id above {above}; cannot page on")
-    return highest
-
-
-def draft_fields(draft: ProductDraft) -> dict[str, str]:
-    """The scalar fields a draft writes, as wire strings."""
-    price = draft.price
-    if not isinstance(price, Decimal) or not price.is_finite():
-        raise ValueError(f"price must be a finite Decimal, got {price!r}")
-    return {"reference": draft.reference, "price": format(price, "f"), "active": "1" if draft.active else "0"}
-
-
-def draft_i18n(draft: ProductDraft) -> dict[str, dict[int, str]]:
-    """The multilanguage fields a draft writes; an empty dict writes nothing for that field."""
-    languages = {"name": dict(draft.name), "description": dict(draft.description)}
-    return {name: values for name, values in languages.items() if values}
+        node.text = cast(str, etree.CDATA(value))

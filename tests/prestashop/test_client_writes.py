@@ -226,7 +226,10 @@ def test_validation_error_85_names_the_call_code_and_message() -> None:
     with pytest.raises(ValidationFailed) as caught:
         shop.client().update_product(12, draft)
     assert (caught.value.code, caught.value.message, caught.value.status) == (85, message, 400)
-    assert str(caught.value) == f"PUT https://shop.example.com/api/products/12 -> 400: [85] {message}"
+    assert str(caught.value) == (
+        f"PUT https://shop.example.com/api/products/12 -> 400: [85] {message}"
+        " — a price is a decimal number such as 12.50"
+    )
     assert shop.sleeps == []
 
 
@@ -348,7 +351,17 @@ def test_set_stock_patches_id_and_quantity_on_8x() -> None:
         }
     )
     row = shop.client().set_stock(12, 10)
-    assert row == StockRow(id=67, id_product=12, id_product_attribute=0, quantity=10)
+    assert row == StockRow(
+        id=67,
+        id_product=12,
+        id_product_attribute=0,
+        quantity=10,
+        id_shop=1,
+        id_shop_group=0,
+        depends_on_stock="0",
+        out_of_stock="2",
+        location="",
+    )
     assert shop.calls() == [("GET", "/api/stock_availables"), ("PATCH", "/api/stock_availables/67")]
     assert dict(shop.seen[0].url.params) == {
         "filter[id_product]": "[12]",

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from prestasync.prestashop import _xml
+from prestasync.prestashop import _decode, _xml
+from prestasync.prestashop._products import draft_fields, draft_i18n
 from prestasync.prestashop.records import BadRecord, ProductDraft, RemoteProduct
 
 HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">\n'
@@ -18,8 +19,8 @@ def doc(inner: str) -> bytes:
     return HEAD + inner.encode() + TAIL
 
 
-def record_of(body: bytes, tag: str) -> _xml.Record:
-    return _xml.read_record(_xml.wrapper(_xml.parse(body), tag))
+def record_of(body: bytes, tag: str) -> _decode.Parts:
+    return _decode.read_parts(_xml.wrapper(_xml.parse(body), tag))
 
 
 def test_cdata_style_of_8x_and_empty_element_style_of_17_read_alike() -> None:
@@ -77,7 +78,7 @@ def test_associations_with_node_type_attributes_and_empty_wrappers() -> None:
 
 def test_product_with_unreadable_id_is_a_bad_record_not_an_error() -> None:
     root = _xml.parse(doc("<products><product><id>abc</id><reference>R1</reference></product></products>"))
-    found = _xml.product(_xml.elements(_xml.wrapper(root, "products"))[0])
+    found = _decode.product(_xml.elements(_xml.wrapper(root, "products"))[0])
     assert isinstance(found, BadRecord)
     assert found.remote_id is None
     assert found.reference == "R1"
@@ -86,7 +87,7 @@ def test_product_with_unreadable_id_is_a_bad_record_not_an_error() -> None:
 
 def test_product_with_bad_language_id_keeps_its_id_in_the_bad_record() -> None:
     root = _xml.parse(doc('<product><id>9</id><name><language id="x">a</language></name></product>'))
-    found = _xml.product(_xml.wrapper(root, "product"))
+    found = _decode.product(_xml.wrapper(root, "product"))
     assert found == BadRecord(9, "", "field 'name' has a language node with id 'x'")
 
 
@@ -99,7 +100,7 @@ def test_product_lifts_the_common_fields() -> None:
             "</product>"
         )
     )
-    found = _xml.product(_xml.wrapper(root, "product"))
+    found = _decode.product(_xml.wrapper(root, "product"))
     assert isinstance(found, RemoteProduct)
     assert (found.id, found.reference, found.price, found.active) == (3, "R3", "16.510000", "0")
     assert (found.name, found.description, found.date_upd) == ({1: "N"}, {1: "D"}, "2024-05-01 10:00:00")
@@ -215,20 +216,25 @@ def test_field_names_must_be_plain_xml_names(name: str) -> None:
 
 
 def test_associations_are_written_as_items() -> None:
-    body = _xml.build_body("product", {"price": "1"}, None, {"categories": [("category", {"id": "2"})]})
-    assert b"<associations><categories><category><id><![CDATA[2]]></id></category></categories></associations>" in body
+    body = _xml.build_body("product", {"price": "1"}, None, {"categories": [{"id": "2"}, 3], "images": []})
+    assert (
+        b"<associations><categories><category><id><![CDATA[2]]></id></category>"
+        b"<category><id><![CDATA[3]]></id></category></categories><images/></associations>"
+    ) in body
+    with pytest.raises(ValueError, match="unsigned"):
+        _xml.build_body("product", {}, None, {"images": [-1]})
 
 
 def test_draft_fields_format_price_and_active() -> None:
     draft = ProductDraft(reference="R", price=Decimal("1E+2"), active=False, name={1: "N"})
-    assert _xml.draft_fields(draft) == {"reference": "R", "price": "100", "active": "0"}
-    assert _xml.draft_i18n(draft) == {"name": {1: "N"}}
+    assert draft_fields(draft) == {"reference": "R", "price": "100", "active": "0"}
+    assert draft_i18n(draft) == {"name": {1: "N"}}
     with pytest.raises(ValueError, match="finite"):
-        _xml.draft_fields(ProductDraft(reference="R", price=Decimal("NaN"), active=True, name={}))
+        draft_fields(ProductDraft(reference="R", price=Decimal("NaN"), active=True, name={}))
 
 
 def test_highest_id_skips_unreadable_ids_and_refuses_no_progress() -> None:
     nodes = _xml.elements(etree.fromstring(b"<p><product><id>4</id></product><product><id>x</id></product></p>"))
-    assert _xml.highest_id(nodes, above=1) == 4
+    assert _decode.highest_id(nodes, above=1) == 4
     with pytest.raises(_xml.DocumentError, match="cannot page on"):
-        _xml.highest_id(nodes, above=4)
+        _decode.highest_id(nodes, above=4)
