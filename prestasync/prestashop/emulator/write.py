@@ -14,8 +14,8 @@ from datetime import datetime
 
 from lxml import etree
 
-from prestasync.prestashop._emuquery import php_int
-from prestasync.prestashop._emuschema import (
+from prestasync.prestashop.emulator.query import php_int
+from prestasync.prestashop.emulator.schema import (
     RESOURCES,
     VALIDATORS,
     Field,
@@ -24,8 +24,8 @@ from prestasync.prestashop._emuschema import (
     mysql_number,
     validation_error,
 )
-from prestasync.prestashop._emustore import EmulatedShop, Row
-from prestasync.prestashop._emuxml import child, element_text
+from prestasync.prestashop.emulator.store import EmulatedShop, Row
+from prestasync.prestashop.emulator.xml import child, element_text
 
 Obj = dict[str, object]  # the object being written: str / None values, i18n as dict or str
 

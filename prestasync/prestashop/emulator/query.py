@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from prestasync.prestashop._emuschema import Field, Resource, WsError
+from prestasync.prestashop.emulator.schema import Field, Resource, WsError
 
 Display = str | dict[str, list[str] | None]  # "minimum", "full" or {field: None | association fields}
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from lxml import etree
 
-from prestasync.prestashop._emuquery import Display
-from prestasync.prestashop._emuschema import PS_RESOURCE_NAMES, Assoc, Field, Resource, WsError
-from prestasync.prestashop._emustore import EmulatedShop, Row
+from prestasync.prestashop.emulator.query import Display
+from prestasync.prestashop.emulator.schema import PS_RESOURCE_NAMES, Assoc, Field, Resource, WsError
+from prestasync.prestashop.emulator.store import EmulatedShop, Row
 
 HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">\n'
 FOOTER = "</prestashop>\n"

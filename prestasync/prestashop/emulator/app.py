@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from prestasync.prestashop._emuquery import (
+from prestasync.prestashop.emulator.query import (
     levenshtein_closest,
     parse_display,
     parse_languages,
@@ -42,11 +42,11 @@ from prestasync.prestashop._emuquery import (
     php_int,
     php_params,
 )
-from prestasync.prestashop._emuschema import PS_RESOURCE_NAMES, RESOURCES, Resource, WsError
-from prestasync.prestashop._emuselect import select_rows
-from prestasync.prestashop._emustore import EmulatedShop, ShopConfig, WriteRecord
-from prestasync.prestashop._emuwrite import delete_ids, requested_ids, save_entities
-from prestasync.prestashop._emuxml import Renderer, child, element_text, parse_entities, render_errors
+from prestasync.prestashop.emulator.schema import PS_RESOURCE_NAMES, RESOURCES, Resource, WsError
+from prestasync.prestashop.emulator.select import select_rows
+from prestasync.prestashop.emulator.store import EmulatedShop, ShopConfig, WriteRecord
+from prestasync.prestashop.emulator.write import delete_ids, requested_ids, save_entities
+from prestasync.prestashop.emulator.xml import Renderer, child, element_text, parse_entities, render_errors
 
 __all__ = ["EmulatedShop", "RunningEmulator", "ShopConfig", "WriteRecord", "create_app", "serve"]
 

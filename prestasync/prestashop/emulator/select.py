@@ -15,9 +15,9 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prestasync.prestashop._emuquery import ListQuery
-from prestasync.prestashop._emuschema import NUMERIC_KINDS, Field, Resource, index_key, mysql_number
-from prestasync.prestashop._emustore import EmulatedShop, Row
+from prestasync.prestashop.emulator.query import ListQuery
+from prestasync.prestashop.emulator.schema import NUMERIC_KINDS, Field, Resource, index_key, mysql_number
+from prestasync.prestashop.emulator.store import EmulatedShop, Row
 
 _DATE_LITERAL = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$")
 _SQLU = re.compile(r"^(.*)\[(.*)\](.*)$")

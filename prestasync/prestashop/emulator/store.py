@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from prestasync.prestashop._emuquery import php_int
-from prestasync.prestashop._emuschema import RESOURCES, Field, Resource, index_key
+from prestasync.prestashop.emulator.query import php_int
+from prestasync.prestashop.emulator.schema import RESOURCES, Field, Resource, index_key
 
 Row = dict[str, Any]
 SEED_EPOCH = datetime(2026, 1, 1)  # seeded product N was added and updated N minutes after this
