@@ -9,6 +9,7 @@ lists what it reproduces and the captures in `tests/wire/prestashop-8.1.2/` that
 """
 
 from prestasync.prestashop.emulator.app import RunningEmulator, create_app, serve
-from prestasync.prestashop.emulator.store import EmulatedShop, ShopConfig, WriteRecord
+from prestasync.prestashop.emulator.config import ShopConfig, WriteRecord
+from prestasync.prestashop.emulator.store import EmulatedShop
 
 __all__ = ["EmulatedShop", "RunningEmulator", "ShopConfig", "WriteRecord", "create_app", "serve"]
