@@ -107,6 +107,10 @@ def check_access(call: Call) -> None:
             target = "/".join([call.resource, *call.segments])
             location = f"http://{call.host}/index.php?url={quote(target, safe='')}"
             raise RawAnswer(302, headers=[("Location", location)])
+        # A shop with its own virtual URI links its records under it (76e_get_product_shop2_after_patch.http).
+        uri = call.shop.tables["shops"].rows[php_int(str(shop_id))].get("_uri")
+        if uri:
+            call.base = f"{call.base.split('://')[0]}://{call.host}/{uri.strip('/')}/api/"
 
 
 def check_resource(call: Call) -> Resource | None:

@@ -227,7 +227,8 @@ def parse_list_query(res: Resource, params: dict[str, Any], shop_langs: list[int
     q = ListQuery(languages=parse_languages(params.get("language"), shop_langs))
     dates = php_truthy(params.get("date"))
     q.filters = parse_filters(res, params.get("filter"), dates)
-    q.display = parse_display(res, params.get("display"))
+    # `sort` is checked before `display` (68e2_categories_sort_nleft_500.http: both bad, code 38).
     q.sort = parse_sort(res, params.get("sort"), dates)
+    q.display = parse_display(res, params.get("display"))
     q.offset, q.count = parse_limit(params.get("limit"))
     return q

@@ -96,7 +96,7 @@ def refuse(shop: EmulatedShop, res: Resource, obj: Obj, entity: etree._Element) 
         if obj.get("reference") in cfg.fail_skus:
             raise WsError((400, 85, 'Validation error: "Property Product->price is not valid"'))
         assocs = child(entity, "associations")
-        if assocs is not None and child(assocs, "product_bundle") is not None and obj.get("cache_is_pack") != "1":
+        if assocs is not None and child(assocs, "product_bundle") is not None and obj.get("is_virtual") == "1":
             raise WsError((500, 85, "Error occurred while setting the product_bundle value"))
     elif res.name == "combinations" and obj.get("reference") in cfg.refuse_combination_references:
         raise WsError((400, 85, 'Validation error: "Property Combination->reference is not valid"'))

@@ -38,6 +38,14 @@ def subtree(shop: EmulatedShop, category: int) -> list[int]:
     return out
 
 
+def subtree_preorder(shop: EmulatedShop, category: int) -> list[int]:
+    """The category and its descendants, parents before children, siblings by position."""
+    out = [category]
+    for child in children(shop, category):
+        out += subtree_preorder(shop, child)
+    return out
+
+
 def products_of(shop: EmulatedShop, category: int) -> list[int]:
     """Products linked to the category, by id."""
     table = shop.tables["products"]

@@ -119,14 +119,15 @@ def _product_combinations(shop: EmulatedShop, row: Row) -> Items:
 
 
 def _product_option_values(shop: EmulatedShop, row: Row) -> Items:
-    seen: dict[int, None] = {}
+    """Distinct values over the combinations, unknown ones included, '' for a combination
+    without any (a LEFT JOIN: `62c_product_full_after_second.http`)."""
+    seen: dict[str, None] = {}
     combos = shop.tables["combinations"].rows
-    known = shop.tables["product_option_values"].rows
     for cid in product_combinations(shop, int(row["id"])):
-        for value in shop.raw("combinations", combos[cid], "_values") or ():
-            if value in known:
-                seen.setdefault(value)
-    return [{"id": str(v)} for v in seen]
+        values = shop.raw("combinations", combos[cid], "_values") or ()
+        for value in values or ("",):
+            seen.setdefault(str(value))
+    return [{"id": v} for v in seen]
 
 
 def _product_features(shop: EmulatedShop, row: Row) -> Items:

@@ -37,6 +37,7 @@ class Answer:
     headers: list[tuple[str, str]] = field(default_factory=list)
     psws_version: str = ""
     head_only: bool = False
+    sha1: bool | None = None  # None: only on a body that is not an error
     php: bool = True  # False for pages of the hosting itself (no `X-Powered-By: PHP`)
 
 
@@ -48,7 +49,7 @@ def webservice_headers(answer: Answer, started: float, cookie: bool) -> list[tup
         ("Content-type", answer.content_type),
         ("Execution-Time", f"{time.perf_counter() - started:.3f}".rstrip("0").rstrip(".") or "0"),
     ]
-    if answer.content_type:
+    if answer.sha1 if answer.sha1 is not None else answer.content_type and answer.status < 400:
         headers.append(("Content-Sha1", hashlib.sha1(answer.body).hexdigest()))
     if cookie:
         stamp = hashlib.sha1(str(time.time_ns()).encode()).hexdigest()
