@@ -57,7 +57,15 @@ PRODUCT_OPTIONS = Resource(
         lang("name", "isGenericName", 128, required=True),
         lang("public_name", "isGenericName", 64, required=True),
     ),
-    (Assoc("product_option_values", "product_option_value", "product_option_values", _OPTIONAL_ID, "product_option_values/{id}"),),
+    (
+        Assoc(
+            "product_option_values",
+            "product_option_value",
+            "product_option_values",
+            _OPTIONAL_ID,
+            "product_option_values/{id}",
+        ),
+    ),
 )
 
 PRODUCT_OPTION_VALUES = Resource(
@@ -117,7 +125,11 @@ MANUFACTURERS = Resource(
         lang("meta_description", "isGenericName", 512),
         lang("meta_keywords", "isGenericName"),
     ),
-    (Assoc("addresses", "address", "addresses", (AssocField("id", required=False, schema_href=True),), "addresses/{id}"),),
+    (
+        Assoc(
+            "addresses", "address", "addresses", (AssocField("id", required=False, schema_href=True),), "addresses/{id}"
+        ),
+    ),
 )
 
 TAX_RULE_GROUPS = Resource(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from prestasync.prestashop.emulator.schema import Assoc, AssocField, Field, Resource, getter, lang
 
-
 PRODUCT_FIELDS = (
     Field("id", "id"),
     Field("id_manufacturer", "int", "isUnsignedId", href="manufacturers"),
@@ -97,7 +96,9 @@ PRODUCT_ASSOCS = (
     Assoc("categories", "category", "categories", item_href="categories/{id}"),
     Assoc("images", "image", "images", (AssocField("id", required=False),), "images/products/{owner}/{id}"),
     Assoc("combinations", "combination", "combinations", item_href="combinations/{id}"),
-    Assoc("product_option_values", "product_option_value", "product_option_values", item_href="product_option_values/{id}"),
+    Assoc(
+        "product_option_values", "product_option_value", "product_option_values", item_href="product_option_values/{id}"
+    ),
     Assoc(
         "product_features",
         "product_feature",
@@ -188,6 +189,8 @@ COMBINATIONS = Resource(
             (AssocField("id", required=False),),
             "product_option_values/{id}",
         ),
-        Assoc("images", "image", "images/products", (AssocField("id", required=False),), "images/products/{owner}/{id}"),
+        Assoc(
+            "images", "image", "images/products", (AssocField("id", required=False),), "images/products/{owner}/{id}"
+        ),
     ),
 )

@@ -127,7 +127,9 @@ def _file(call: Call, image: Image | None, size: str | None) -> tuple[int, bytes
     if size is not None and size not in SIZES:
         closest = levenshtein_closest(size, list(SIZES))
         full = '", "'.join(SIZES)
-        raise WsError((400, 58, f'This image size does not exist. Did you mean: "{closest}"? The full list is: "{full}"'))
+        raise WsError(
+            (400, 58, f'This image size does not exist. Did you mean: "{closest}"? The full list is: "{full}"')
+        )
     if image is None:
         raise WsError((404, 66, "This image id does not exist"))
     if image.source == GHOST:

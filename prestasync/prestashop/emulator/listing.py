@@ -28,7 +28,10 @@ _SCHEMA_KINDS = (
     "are required, which kind of content...) or 'blank' to get an empty schema to fill before "
     "using POST request"
 )
-_WARNING = "[PHP Warning #2] Trying to access array offset on value of type bool ({}/classes/webservice/WebserviceRequest.php, line {})"
+_WARNING = (
+    "[PHP Warning #2] Trying to access array offset on value of type bool "
+    "({}/classes/webservice/WebserviceRequest.php, line {})"
+)
 
 
 def get_records(

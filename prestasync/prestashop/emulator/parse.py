@@ -12,7 +12,9 @@ from lxml import etree
 
 from prestasync.prestashop.emulator.schema import WsError
 
-_WARNING = "[PHP Warning #2] SimpleXMLElement::__construct(): {} ({}/classes/webservice/WebserviceRequest.php, line 1544)"
+_WARNING = (
+    "[PHP Warning #2] SimpleXMLElement::__construct(): {} ({}/classes/webservice/WebserviceRequest.php, line 1544)"
+)
 PHP_ROOT = "/var/www/prestashop"
 
 
@@ -26,7 +28,11 @@ def parse_entities(body: bytes) -> list[etree._Element]:
     if body.startswith(b"xml="):
         body = body[4:]  # legacy form posting; the rest is not URL-decoded
     text = body.decode("utf-8", "replace")
-    final = (500, 127, f"XML error : String could not be parsed as XML\nXML length : {len(body)}\nOriginal XML : {text}")
+    final = (
+        500,
+        127,
+        f"XML error : String could not be parsed as XML\nXML length : {len(body)}\nOriginal XML : {text}",
+    )
     if b"<!DOCTYPE" in body.upper():
         raise WsError(final)
     try:

@@ -24,7 +24,9 @@ TAX_RATES = {1: 20.0, 2: 10.0, 3: 5.5, 4: 2.1, 5: 20.0}
 def computed_prices(shop: EmulatedShop, product: Row, raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {}
-    return {str(name): f"{_price(shop, product, opts if isinstance(opts, dict) else {}):.6f}" for name, opts in raw.items()}
+    return {
+        str(name): f"{_price(shop, product, opts if isinstance(opts, dict) else {}):.6f}" for name, opts in raw.items()
+    }
 
 
 def _price(shop: EmulatedShop, product: Row, opts: dict[str, Any]) -> float:

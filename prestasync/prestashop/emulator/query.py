@@ -98,7 +98,7 @@ def parse_display(res: Resource, raw: Any) -> Display:
         bad = (
             res.field(name) is None
             if sub is None
-            else assoc is None or any(x != "id" and x not in assoc.fields for x in sub)
+            else assoc is None or any(x != "id" and x not in assoc.field_names for x in sub)
         )
         if bad:
             detail = "" if sub is None else _var_export(sub)

@@ -50,7 +50,8 @@ def render_errors(errors: list[tuple[int, int, str]], as_json: bool) -> str:
     if as_json:
         return php_json({"errors": [{"code": code, "message": msg} for _, code, msg in errors]})
     items = "".join(
-        f"<error>\n<code>{cdata(str(code))}</code>\n<message>{cdata(msg)}</message>\n</error>\n" for _, code, msg in errors
+        f"<error>\n<code>{cdata(str(code))}</code>\n<message>{cdata(msg)}</message>\n</error>\n"
+        for _, code, msg in errors
     )
     return xml_document(f"<errors>\n{items}</errors>\n")
 

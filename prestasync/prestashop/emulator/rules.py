@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 # Required in the definition but not checked for presence by the webservice (shop-level fields).
-LENIENT_REQUIRED = {"combinations": ("minimal_quantity",), "products": ("price",)}
+LENIENT_REQUIRED = {"combinations": ("minimal_quantity",)}  # 55_post_combination_wool.http
 _SPECIFIC_PRICE_KEY = (
     "id_product id_product_attribute id_shop id_shop_group id_cart id_currency id_country id_group id_customer "
     "from_quantity from to"
@@ -67,7 +67,10 @@ def before_validation(shop: EmulatedShop, res: Resource, method: str, obj: Obj, 
         empty = [lang for lang in shop.lang_ids if not (isinstance(slugs, dict) and slugs.get(lang))]
         if empty:
             # `Category::add` indexes an empty string as an array (68f_post_category_no_link_rewrite.http).
-            warning = f"[PHP Warning #2] Only the first byte will be assigned to the string offset ({PHP_ROOT}/classes/Category.php, line 2067)"
+            warning = (
+                "[PHP Warning #2] Only the first byte will be assigned to the string offset "
+                f"({PHP_ROOT}/classes/Category.php, line 2067)"
+            )
             raise WsError(*[(500, 3, warning) for _ in empty])
     elif res.name == "combinations" and obj.get("minimal_quantity") in (None, ""):
         obj["minimal_quantity"] = "1"
@@ -129,7 +132,7 @@ _POSITIONED = {"product_options", "product_option_values", "product_features"}
 
 
 def _next_position(shop: EmulatedShop, resource: str, row: Row) -> int:
-    rows = shop.tables[resource].rows.values()
+    rows = list(shop.tables[resource].rows.values())
     if resource == "product_option_values":
         group = row.get("id_attribute_group")
         rows = [r for r in rows if r.get("id_attribute_group") == group]

@@ -70,7 +70,7 @@ def _static(shop: EmulatedShop) -> None:
 
 
 def _category(shop: EmulatedShop, cid: int, parent: int, depth: int, position: int, name: str) -> None:
-    row = {"id": str(cid), "id_parent": str(parent), "level_depth": str(depth), "active": "1"}
+    row: Row = {"id": str(cid), "id_parent": str(parent), "level_depth": str(depth), "active": "1"}
     row |= {"id_shop_default": "1", "is_root_category": "1" if cid == HOME else "0", "position": str(position)}
     row |= {"date_add": _STAMP, "date_upd": _STAMP, "name": i18n(shop, name)}
     row["link_rewrite"] = i18n(shop, name.lower().replace(" ", "-"))
@@ -103,10 +103,17 @@ def _manufacturers(shop: EmulatedShop, count: int) -> None:
 def _features(shop: EmulatedShop, count: int) -> list[list[int]]:
     out, value_id = [], 1
     for fid in range(1, count + 1):
-        add_row(shop, "product_features", {"id": str(fid), "position": str(fid - 1), "name": i18n(shop, f"Feature {fid}")})
+        add_row(
+            shop, "product_features", {"id": str(fid), "position": str(fid - 1), "name": i18n(shop, f"Feature {fid}")}
+        )
         ids = []
         for k in range(3):
-            row = {"id": str(value_id), "id_feature": str(fid), "custom": "0", "value": i18n(shop, f"Value {fid}.{k + 1}")}
+            row = {
+                "id": str(value_id),
+                "id_feature": str(fid),
+                "custom": "0",
+                "value": i18n(shop, f"Value {fid}.{k + 1}"),
+            }
             add_row(shop, "product_feature_values", row)
             ids.append(value_id)
             value_id += 1
@@ -151,7 +158,12 @@ def _combinations(shop: EmulatedShop, per_product: int) -> None:
         ids = []
         for k in range(per_product):
             cid = (pid - 1) * per_product + k + 1
-            row = {"id": str(cid), "id_product": str(pid), "reference": f"SKU-{pid:05d}-{k + 1}", "minimal_quantity": "1"}
+            row = {
+                "id": str(cid),
+                "id_product": str(pid),
+                "reference": f"SKU-{pid:05d}-{k + 1}",
+                "minimal_quantity": "1",
+            }
             combos.rows[cid] = row | {"price": "0.000000", "_values": (k + 1,)}
             ids.append(cid)
             quantity = rng.randint(0, 50)

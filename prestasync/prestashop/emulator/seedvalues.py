@@ -7,6 +7,7 @@ the shop's seeding options.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -72,7 +73,7 @@ def _features(s: Seeded, pid: int) -> tuple[tuple[int, int], ...]:
     return tuple((f + 1, values[pid % len(values)]) for f, values in enumerate(s.feature_values) if values)
 
 
-_PRODUCT_VALUES = {
+_PRODUCT_VALUES: dict[str, Callable[[Seeded, int], Any]] = {
     "reference": lambda s, rid: f"SKU-{rid:05d}",
     "date_add": lambda s, rid: _stamp(rid),
     "date_upd": lambda s, rid: _stamp(rid),

@@ -23,6 +23,7 @@ from prestasync.prestashop.emulator.config import ShopConfig, WriteRecord
 from prestasync.prestashop.emulator.images import ImageStore
 from prestasync.prestashop.emulator.resources import RESOURCES
 from prestasync.prestashop.emulator.schema import Field, Resource, index_key
+from prestasync.prestashop.emulator.seedvalues import Seeded
 
 Row = dict[str, Any]
 _INDEXED = {
@@ -91,7 +92,7 @@ class EmulatedShop:
         self.stock_index: dict[tuple[int, int], int] = {}  # (product, combination) -> stock row (shop 1)
         self.category_sizes: dict[int, int] = {}
         self.images = ImageStore(self)
-        self.seeded: seed.Seeded | None = None
+        self.seeded: Seeded | None = None
         self._template: dict[str, Any] | None = None
         seed.seed_shop(self)
 

@@ -24,7 +24,9 @@ def parent_of(shop: EmulatedShop, category: int) -> int:
 def children(shop: EmulatedShop, category: int) -> list[int]:
     """Direct children, by position then id."""
     rows = shop.tables["categories"].rows
-    found = [(php_int(str(r.get("position") or "0")), cid) for cid, r in rows.items() if parent_of(shop, cid) == category]
+    found = [
+        (php_int(str(r.get("position") or "0")), cid) for cid, r in rows.items() if parent_of(shop, cid) == category
+    ]
     return [cid for _, cid in sorted(found)]
 
 
@@ -56,7 +58,9 @@ def products_in_subtree(shop: EmulatedShop, category: int) -> int:
     """Distinct products linked to the category or any of its descendants."""
     wanted = set(subtree(shop, category))
     table = shop.tables["products"]
-    return sum(1 for pid in table.ids if wanted.intersection(shop.raw("products", table.rows[pid], "_categories") or ()))
+    return sum(
+        1 for pid in table.ids if wanted.intersection(shop.raw("products", table.rows[pid], "_categories") or ())
+    )
 
 
 def depth_under(shop: EmulatedShop, parent: int) -> int:

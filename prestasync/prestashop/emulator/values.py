@@ -167,7 +167,9 @@ def _group_values(shop: EmulatedShop, row: Row) -> Items:
     table = shop.tables["product_option_values"]
     found = [(int(shop.raw("product_option_values", r, "position") or 0), vid) for vid, r in table.rows.items()]
     mine = [
-        (pos, vid) for pos, vid in found if _int(shop, "product_option_values", table.rows[vid], "id_attribute_group") == group
+        (pos, vid)
+        for pos, vid in found
+        if _int(shop, "product_option_values", table.rows[vid], "id_attribute_group") == group
     ]
     return [{"id": str(vid)} for _, vid in sorted(mine)]
 

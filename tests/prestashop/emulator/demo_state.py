@@ -77,7 +77,11 @@ class _Loader:
         ):
             for el in self.records(capture):
                 self.store(resource, el)
-        self.shop.store(RESOURCES["shops"], {"id": "1", "id_shop_group": "1", "id_category": "2", "active": "1"} | {"name": "RealPS", "theme_name": "classic", "deleted": "0"})
+        self.shop.store(
+            RESOURCES["shops"],
+            {"id": "1", "id_shop_group": "1", "id_category": "2", "active": "1"}
+            | {"name": "RealPS", "theme_name": "classic", "deleted": "0"},
+        )
         self.shop.store(RESOURCES["shop_groups"], {"id": "1", "name": "Default", "active": "1", "deleted": "0"})
         for mid, name in ((1, "Studio Design"), (2, "Graphic Corner")):
             row = {"id": str(mid), "active": "1", "name": name, "date_add": "2026-12-01 18:40:04"}
@@ -112,7 +116,9 @@ class _Loader:
         for assoc in block:
             items = [{c.tag: c.text or "" for c in item} for item in assoc]
             if resource == "combinations" and assoc.tag in ("product_option_values", "images"):
-                row["_values" if assoc.tag == "product_option_values" else "_images"] = tuple(int(i["id"]) for i in items)
+                row["_values" if assoc.tag == "product_option_values" else "_images"] = tuple(
+                    int(i["id"]) for i in items
+                )
             elif resource == "products" and assoc.tag == "categories":
                 row["_categories"] = tuple(int(i["id"]) for i in items)
             elif resource == "products" and assoc.tag == "product_features":
@@ -122,7 +128,10 @@ class _Loader:
 
     def _products(self) -> None:
         known: dict[int, etree._Element] = {}
-        for capture, request in (("02_products_full_limit3", False), ("45b_put_virtual_product12_own_xml_no_associations_200", True)):
+        for capture, request in (
+            ("02_products_full_limit3", False),
+            ("45b_put_virtual_product12_own_xml_no_associations_200", True),
+        ):
             for el in self.records(capture, request):
                 known[int(el.findtext("id") or "0")] = el
         known[12] = self.records("45_put_virtual_product12_own_xml_500_product_bundle", True)[0]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,12 +129,11 @@ KNOWN_DIFFERENT = {
 def test_every_capture_replays_structurally_identical(capsys: pytest.CaptureFixture[str]) -> None:
     results = list(replay())
     different = {ex.name: diffs for ex, diffs in results if diffs}
+    lines = [f"{len(results) - len(different)} of {len(results)} captures structurally identical"]
+    lines += [f"  not replayable: {p.name} (a server log, not a request and its answer)" for p in not_exchanges()]
+    lines += [f"  different: {name}: {KNOWN_DIFFERENT.get(name, diffs[:3])}" for name, diffs in different.items()]
     with capsys.disabled():
-        print(f"\n{len(results) - len(different)} of {len(results)} captures structurally identical")
-        for path in not_exchanges():
-            print(f"  not replayable: {path.name} (a server log, not a request and its answer)")
-        for name, diffs in different.items():
-            print(f"  different: {name}: {KNOWN_DIFFERENT.get(name, diffs[:3])}")
+        sys.stdout.write("\n" + "\n".join(lines) + "\n")
     assert sorted(set(different) - set(KNOWN_DIFFERENT)) == []
     # A known difference that disappeared is good news: take it off the list.
     assert sorted(set(KNOWN_DIFFERENT) - set(different)) == []
