@@ -24,8 +24,7 @@ from prestasync.prestashop.emulator.parse import PHP_ROOT, child
 from prestasync.prestashop.emulator.query import php_int
 from prestasync.prestashop.emulator.resources import RESOURCES
 from prestasync.prestashop.emulator.schema import RawAnswer, Resource, WsError
-from prestasync.prestashop.emulator.slug import link_rewrite
-from prestasync.prestashop.emulator.validate import VALIDATORS
+from prestasync.prestashop.emulator.validate import VALIDATORS, link_rewrite
 from prestasync.prestashop.emulator.values import product_combinations
 
 if TYPE_CHECKING:

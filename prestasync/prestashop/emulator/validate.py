@@ -1,4 +1,5 @@
-"""Field validation as `ObjectModel::validateField` does it, with the `Validate::is*` rules it calls.
+"""Field validation as `ObjectModel::validateField` does it, with the `Validate::is*` rules it calls,
+and the slug rewriting (`Tools::link_rewrite`) that turns a value into one `isLinkRewrite` accepts.
 
 The rules follow `classes/Validate.php` of PrestaShop 8.1; the error texts and codes (84 for a
 multilanguage field, 85 for the others) are those of `tests/wire/prestashop-8.1.2/32_post_product_name_lt.http`,
@@ -8,6 +9,7 @@ multilanguage field, 85 for the others) are those of `tests/wire/prestashop-8.1.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 from prestasync.prestashop.emulator.schema import Field
@@ -86,3 +88,10 @@ def validation_error(cls: str, f: Field, value: str | None) -> tuple[str | None,
     if check is not None and value not in (None, "", "0") and not check(value):
         return f"Property {prop} is not valid", value
     return None, value
+
+
+def link_rewrite(text: str) -> str:
+    """ASCII, lower case, runs of separators turned into one dash, other characters dropped."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    ascii_text = re.sub(r"[^a-z0-9\s'\:/\[\]\-]", "", ascii_text)
+    return re.sub(r"[\s'\:/\[\]\-]+", "-", ascii_text.strip()).strip("-")

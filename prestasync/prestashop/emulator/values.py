@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from prestasync.prestashop.emulator.query import php_int
 from prestasync.prestashop.emulator.schema import Field, Resource
-from prestasync.prestashop.emulator.slug import link_rewrite
+from prestasync.prestashop.emulator.validate import link_rewrite
 
 if TYPE_CHECKING:
     from prestasync.prestashop.emulator.store import EmulatedShop, Row
