@@ -1,4 +1,6 @@
-"""Matching and ordering rows for a listing: filters compared the way MySQL would (spec §3.3).
+"""Matching and ordering rows for a listing: filters compared the way MySQL would.
+
+`classes/webservice/WebserviceRequest.php` turns the filters into SQL; the emulator evaluates them.
 
 Numeric columns compare numerically (a string literal is converted to a number), text
 case-insensitively with trailing spaces ignored (`*_general_ci`, PAD SPACE), dates as datetimes;
@@ -58,7 +60,10 @@ def _php_sorted(a: str, b: str) -> tuple[str, str]:
 
 
 def compile_filter(f: Field, value: str) -> Callable[[str], bool]:
-    """The predicate of `filter[f]=value` (SQLUtils `getSQLRetrieveFilter`, spec §3.3)."""
+    """The predicate of `filter[f]=value` (`WebserviceRequest::getSQLRetrieveFilter`).
+
+    `[v]%` is LIKE, `_` included (fact 12, `42_products_filter_reference_like.http`).
+    """
     key = _sort_key(f)
 
     def cmp(op: Callable[[Any, Any], bool], literal: str) -> Callable[[str], bool]:

@@ -1,4 +1,7 @@
-"""PrestaShop emulator: authentication, headers, listing, filters, sort/limit, schemas, JSON (spec §0-§4)."""
+"""PrestaShop emulator: authentication, headers, listing, filters, sort/limit, schemas, JSON.
+
+The expected shapes are those of the captures in `tests/wire/prestashop-8.1.2/`.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ def listed_ids(body: bytes) -> list[int]:
     return [int(e.get("id") or e.findtext("id") or 0) for e in root[0]]
 
 
-# --- authentication (§1) ------------------------------------------------------------------------
+# --- authentication ------------------------------------------------------------------------
 
 
 def test_no_key_is_a_plain_text_401_with_the_realm() -> None:
@@ -78,7 +81,7 @@ def test_disabled_webservice_is_503_code_22() -> None:
     assert errors(r.content)[0][0] == 22
 
 
-# --- headers, root, resources (§0.5, §0.6, §2) ---------------------------------------------------
+# --- headers, root, resources ---------------------------------------------------
 
 
 def test_engine_headers_and_content_sha1() -> None:
@@ -125,7 +128,7 @@ def test_unknown_and_not_granted_resources() -> None:
     assert (r.status_code, errors(r.content)[0][0]) == (401, 26)
 
 
-# --- listing (§3) -------------------------------------------------------------------------------
+# --- listing -------------------------------------------------------------------------------
 
 
 def test_minimum_list_is_byte_exact() -> None:

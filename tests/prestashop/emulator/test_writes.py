@@ -1,4 +1,7 @@
-"""PrestaShop emulator: POST/PUT/PATCH/DELETE of products and stock rows (spec §5)."""
+"""PrestaShop emulator: POST/PUT/PATCH/DELETE of products and stock rows.
+
+Facts 5-10 of `tests/wire/prestashop-8.1.2/README.md`.
+"""
 
 from __future__ import annotations
 
