@@ -147,3 +147,11 @@ def test_captures_are_discovered_in_every_folder(tmp_path: Path, monkeypatch: py
     assert [ex.name for ex in groups[-1]] == ["99_extra_missing_product"]
     extra = [diffs for ex, diffs in replay() if ex.name == "99_extra_missing_product"]
     assert extra == [[]]
+
+
+def test_raw_crlf_stays_inside_cdata() -> None:
+    """Product 1's short description holds a raw CRLF (fact 13); the emulator sends it as stored."""
+    client = TestClient(create_app({"": demo_shop()}), base_url="http://127.0.0.1:8080")
+    r = client.get("/api/products/1", params={"display": "[description_short]"}, auth=(KEY, ""))
+    real = (DEFAULT_DIR / "03_product_1.http").read_bytes()
+    assert b"</p>\r\n<p></p>" in real and b"</p>\r\n<p></p>" in r.content
