@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from typing import Any
 
-from prestasync.prestashop.emulator import inspect, seed, values
+from prestasync.prestashop.emulator import inspection, seed, values
 from prestasync.prestashop.emulator.config import ShopConfig, WriteRecord
 from prestasync.prestashop.emulator.images import ImageStore
 from prestasync.prestashop.emulator.resources import RESOURCES
@@ -199,19 +199,19 @@ class EmulatedShop:
             if after[2] == "1":
                 self.stock_index[after[:2]] = stock_id
 
-    # --- inspection (thread-safe; see inspect.py) ----------------------------------------------
+    # --- inspection (thread-safe; see inspection.py) ----------------------------------------------
 
     def products(self, fields: tuple[str, ...] | list[str] | None = None) -> list[dict[str, Any]]:
-        """Current product records as plain values, in id order (see `inspect.products`)."""
+        """Current product records as plain values, in id order (see `inspection.products`)."""
         with self.lock:
-            return inspect.products(self, fields)
+            return inspection.products(self, fields)
 
     def product_by_reference(self, ref: str) -> list[dict[str, Any]]:
         """Products whose reference equals `ref` exactly (case-sensitive), in id order."""
         with self.lock:
-            return inspect.product_by_reference(self, ref)
+            return inspection.product_by_reference(self, ref)
 
     def records(self, resource: str) -> list[dict[str, Any]]:
         """Every record of a resource as plain values (i18n as `{lang: str}`), in id order."""
         with self.lock:
-            return inspect.records(self, resource)
+            return inspection.records(self, resource)
