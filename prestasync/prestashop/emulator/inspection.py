@@ -72,9 +72,9 @@ def _plain(shop: EmulatedShop, row: Row) -> dict[str, Any]:
     fields = [f for f in res.fields if f.name != "quantity"]
     if "_seed" in row:
         # Seeded rows differ only in a few fields: copy a template, then fill those in.
-        if shop._template is None:
-            shop._template = _plain_fields(shop, {"id": "0", "_seed": True}, fields)
-        out = {k: dict(v) if isinstance(v, dict) else v for k, v in shop._template.items()}
+        if shop.plain_template is None:
+            shop.plain_template = _plain_fields(shop, {"id": "0", "_seed": True}, fields)
+        out = {k: dict(v) if isinstance(v, dict) else v for k, v in shop.plain_template.items()}
         varying = [res.by_name[n] for n in _SEED_VARYING] + [res.by_name[k] for k in row if k in res.by_name]
         varying += [res.by_name[n] for n in ("id_category_default", "id_manufacturer", "cache_default_attribute")]
         out |= _plain_fields(shop, row, varying)

@@ -77,9 +77,9 @@ def _apply(shop: EmulatedShop, res: Resource, row: Row, name: str, items: list[d
 def set_categories(shop: EmulatedShop, row: Row, categories: tuple[int, ...]) -> None:
     """Replace a product's categories; it goes last in its default category if newly there."""
     res_products = shop.tables["products"]
-    shop._count_categories(row, -1)
+    shop.count_categories(row, -1)
     row["_categories"] = categories
-    shop._count_categories(row, +1)
+    shop.count_categories(row, +1)
     default = php_int(str(shop.raw("products", row, "id_category_default") or "0"))
     if default in categories:
         row["_position"] = shop.category_size(default)

@@ -199,8 +199,8 @@ def _broken(shop: EmulatedShop) -> None:
         row = table.rows.get(pid)
         if row is None:
             continue
-        shop._index(res, row, -1)
+        shop.reindex(res, row, -1)
         for name, raw in overrides.items():
             f = res.field(name)
             row[name] = dict.fromkeys(shop.lang_ids, raw) if f is not None and f.i18n else raw
-        shop._index(res, row, +1)
+        shop.reindex(res, row, +1)

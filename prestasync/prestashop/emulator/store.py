@@ -93,7 +93,7 @@ class EmulatedShop:
         self.category_sizes: dict[int, int] = {}
         self.images = ImageStore(self)
         self.seeded: Seeded | None = None
-        self._template: dict[str, Any] | None = None
+        self.plain_template: dict[str, Any] | None = None
         seed.seed_shop(self)
 
     # --- counters ------------------------------------------------------------------------------
@@ -135,11 +135,11 @@ class EmulatedShop:
         row_id = int(row["id"])
         old = table.rows.get(row_id)
         if old is not None:
-            self._index(res, old, -1)
-        self._index(res, row, +1)
+            self.reindex(res, old, -1)
+        self.reindex(res, row, +1)
         if res.name == "products":
-            self._count_categories(old, -1)
-            self._count_categories(row, +1)
+            self.count_categories(old, -1)
+            self.count_categories(row, +1)
         elif res.name == "stock_availables":
             self._index_stock(row_id, old, row)
         table.add(row_id, row)
@@ -150,10 +150,10 @@ class EmulatedShop:
         table = self.tables[res.name]
         row = table.rows[row_id]
         if res.name == "products":
-            self._count_categories(row, -1)
+            self.count_categories(row, -1)
         elif res.name == "stock_availables":
             self._index_stock(row_id, row, None)
-        self._index(res, row, -1)
+        self.reindex(res, row, -1)
         table.remove(row_id)
 
     def stock_row(self, product_id: int, combination_id: int = 0) -> Row | None:
@@ -161,7 +161,8 @@ class EmulatedShop:
         stock_id = self.stock_index.get((product_id, combination_id))
         return None if stock_id is None else self.tables["stock_availables"].rows.get(stock_id)
 
-    def _index(self, res: Resource, row: Row, step: int) -> None:
+    def reindex(self, res: Resource, row: Row, step: int) -> None:
+        """Add (`step` 1) or remove (-1) a row from its table's equality indexes."""
         row_id = int(row["id"])
         for name, index in self.tables[res.name].index.items():
             f = res.by_name[name]
@@ -177,7 +178,8 @@ class EmulatedShop:
         """How many products are associated with a category (for `position_in_category`)."""
         return self.category_sizes.get(category, 0)
 
-    def _count_categories(self, row: Row | None, step: int) -> None:
+    def count_categories(self, row: Row | None, step: int) -> None:
+        """Count a product in (`step` 1) or out of (-1) the categories it is linked to."""
         if row is None:
             return
         for cat in self.raw("products", row, "_categories") or ():

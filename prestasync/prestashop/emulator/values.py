@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from prestasync.prestashop.emulator import tree
 from prestasync.prestashop.emulator.query import php_int
 from prestasync.prestashop.emulator.schema import Field, Resource
 from prestasync.prestashop.emulator.validate import link_rewrite
@@ -66,8 +67,6 @@ def _manufacturer_name(shop: EmulatedShop, row: Row) -> str:
 
 
 def _nb_products_recursive(shop: EmulatedShop, row: Row) -> str:
-    from prestasync.prestashop.emulator import tree
-
     count = tree.products_in_subtree(shop, int(row["id"]))
     return str(count) if count else "-1"
 
@@ -151,14 +150,10 @@ def _combination_images(shop: EmulatedShop, row: Row) -> Items:
 
 
 def _category_children(shop: EmulatedShop, row: Row) -> Items:
-    from prestasync.prestashop.emulator import tree
-
     return [{"id": str(c)} for c in tree.children(shop, int(row["id"]))]
 
 
 def _category_products(shop: EmulatedShop, row: Row) -> Items:
-    from prestasync.prestashop.emulator import tree
-
     return [{"id": str(p)} for p in tree.products_of(shop, int(row["id"]))]
 
 
