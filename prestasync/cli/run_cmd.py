@@ -100,11 +100,14 @@ def emulator(
     latency_ms: float = typer.Option(0.0, min=0.0),
     fail_rate: float = typer.Option(0.0, min=0.0, max=1.0),
     fail_sku: list[str] = typer.Option([], help="Writes of this reference fail with a validation error."),
+    combinations: int = typer.Option(0, min=0, max=50, help="Combinations per product."),
+    images: int = typer.Option(0, min=0, max=20, help="Images per product (generated on demand)."),
 ) -> None:
-    """Serve a PrestaShop Webservice emulator at http://127.0.0.1:PORT/api/."""
+    """Serve a PrestaShop Webservice emulator at http://127.0.0.1:PORT/api/ (--fail-rate hits writes only)."""
     from prestasync.prestashop.emulator import EmulatedShop, ShopConfig, serve
 
     config = ShopConfig(key=key, products=products, latency_ms=latency_ms, fail_rate=fail_rate, fail_skus=set(fail_sku))
+    config.combinations_per_product, config.images_per_product = combinations, images
     out.print(f"PrestaShop emulator on http://127.0.0.1:{port}/api/ (key {key[:4]}…; {products} products)")
     serve({"": EmulatedShop(config)}, port=port)
 

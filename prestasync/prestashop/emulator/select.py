@@ -1,4 +1,6 @@
-"""Matching and ordering rows for a listing: filters compared the way MySQL would (spec §3.3).
+"""Matching and ordering rows for a listing: filters compared the way MySQL would.
+
+`classes/webservice/WebserviceRequest.php` turns the filters into SQL; the emulator evaluates them.
 
 Numeric columns compare numerically (a string literal is converted to a number), text
 case-insensitively with trailing spaces ignored (`*_general_ci`, PAD SPACE), dates as datetimes;
@@ -15,9 +17,10 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prestasync.prestashop._emuquery import ListQuery
-from prestasync.prestashop._emuschema import NUMERIC_KINDS, Field, Resource, index_key, mysql_number
-from prestasync.prestashop._emustore import EmulatedShop, Row
+from prestasync.prestashop.emulator import tree
+from prestasync.prestashop.emulator.query import ListQuery, php_int
+from prestasync.prestashop.emulator.schema import NUMERIC_KINDS, Field, Resource, index_key, mysql_number
+from prestasync.prestashop.emulator.store import EmulatedShop, Row
 
 _DATE_LITERAL = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$")
 _SQLU = re.compile(r"^(.*)\[(.*)\](.*)$")
@@ -57,7 +60,10 @@ def _php_sorted(a: str, b: str) -> tuple[str, str]:
 
 
 def compile_filter(f: Field, value: str) -> Callable[[str], bool]:
-    """The predicate of `filter[f]=value` (SQLUtils `getSQLRetrieveFilter`, spec §3.3)."""
+    """The predicate of `filter[f]=value` (`WebserviceRequest::getSQLRetrieveFilter`).
+
+    `[v]%` is LIKE, `_` included (fact 12, `42_products_filter_reference_like.http`).
+    """
     key = _sort_key(f)
 
     def cmp(op: Callable[[Any, Any], bool], literal: str) -> Callable[[str], bool]:
@@ -165,12 +171,16 @@ def _matcher(shop: EmulatedShop, res: Resource, q: ListQuery) -> Callable[[Row],
 
 
 def select_rows(shop: EmulatedShop, res: Resource, q: ListQuery) -> list[Row]:
-    """The page of rows a listing returns (default order: id ascending)."""
+    """The page of rows a listing returns (default order: id ascending; categories by depth)."""
     matches = _matcher(shop, res, q)
     by_id = not q.sort or (len(q.sort) == 1 and q.sort[0][0].kind == "id")
     descending = bool(q.sort) and q.sort[0][1]
     rows: Iterator[Row] = (row for row in _candidates(shop, res, q, descending and by_id) if matches(row))
-    if not by_id:
+    if res.name == "categories" and not q.sort:
+        # Categories come level by level, each level in tree order (26_categories_full.http).
+        order = {cid: i for i, cid in enumerate(tree.subtree_preorder(shop, 1))}
+        rows = iter(sorted(rows, key=lambda r: (_depth(r), order.get(int(r["id"]), len(order)))))
+    elif not by_id:
         found = list(rows)
         for f, desc in reversed(q.sort):
             found.sort(key=_row_key(shop, res, f, q.languages[0]), reverse=desc)
@@ -189,3 +199,7 @@ def _row_key(shop: EmulatedShop, res: Resource, f: Field, lang: int) -> Callable
     if f.i18n:
         return lambda row: key(shop.i18n(res, row, f)[lang])
     return lambda row: key(shop.value(res, row, f))
+
+
+def _depth(row: Row) -> int:
+    return php_int(str(row.get("level_depth") or "0"))

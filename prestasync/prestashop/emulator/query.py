@@ -1,4 +1,6 @@
-"""GET query parameters: PHP-style parsing, `display`, `language`, `filter`, `sort`, `limit` (spec §3).
+"""GET query parameters: PHP-style parsing, `display`, `language`, `filter`, `sort`, `limit`.
+
+The rules are those of `classes/webservice/WebserviceRequest.php` in PrestaShop 8.1.
 
 Validation and error codes follow `WebserviceRequest::manageFilters`, in its order. What the
 parsed filters match is `_emuselect`'s business.
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from prestasync.prestashop._emuschema import Field, Resource, WsError
+from prestasync.prestashop.emulator.schema import Field, Resource, WsError
 
 Display = str | dict[str, list[str] | None]  # "minimum", "full" or {field: None | association fields}
 
@@ -42,7 +44,7 @@ def php_int(text: str) -> int:
 
 
 def levenshtein_closest(word: str, candidates: list[str]) -> str:
-    """The candidate with the smallest edit distance (the first on ties), like WR `getClosest`."""
+    """The candidate with the smallest edit distance (the first on ties), like `WebserviceRequest::getClosest`."""
 
     def distance(a: str, b: str) -> int:
         prev = list(range(len(b) + 1))
@@ -76,7 +78,7 @@ def _names(res: Resource) -> str:
 
 
 def parse_display(res: Resource, raw: Any) -> Display:
-    """`display=full|minimum` or `display=[a,b,assoc[x,y]]` (WR setFieldsToDisplay, errors 35/36)."""
+    """`display=full|minimum` or `display=[a,b,assoc[x,y]]` (`WebserviceRequest::setFieldsToDisplay`, errors 35/36)."""
     if raw is None:
         return "minimum"
     if raw in ("full", "minimum"):
@@ -98,7 +100,7 @@ def parse_display(res: Resource, raw: Any) -> Display:
         bad = (
             res.field(name) is None
             if sub is None
-            else assoc is None or any(x != "id" and x not in assoc.fields for x in sub)
+            else assoc is None or any(x != "id" and x not in assoc.field_names for x in sub)
         )
         if bad:
             detail = "" if sub is None else _var_export(sub)
@@ -125,7 +127,7 @@ def _var_export(items: list[str]) -> str:
 
 
 def parse_languages(raw: Any, shop_langs: list[int]) -> list[int]:
-    """`language=1`, `[1|2]`, `[1,3]` (WR filterLanguage, errors 78-81); default all languages."""
+    """`language=1`, `[1|2]`, `[1,3]` (`WebserviceRequest::filterLanguage`, errors 78-81); default all languages."""
     if raw is None:
         return list(shop_langs)
     text = raw if isinstance(raw, str) else ""
@@ -162,7 +164,7 @@ def _filterable(res: Resource, dates: bool) -> tuple[list[str], list[str]]:
 
 
 def parse_filters(res: Resource, raw: Any, dates: bool) -> list[tuple[Field, str]]:
-    """`filter[field]=value` (WR manageFilters: errors 31, 32, 33, 34)."""
+    """`filter[field]=value` (`WebserviceRequest::manageFilters`: errors 31, 32, 33, 34)."""
     out = []
     available, i18n = _filterable(res, dates)
     for name, value in raw.items() if isinstance(raw, dict) else ():
@@ -223,11 +225,12 @@ def parse_limit(raw: Any) -> tuple[int, int | None]:
 
 
 def parse_list_query(res: Resource, params: dict[str, Any], shop_langs: list[int]) -> ListQuery:
-    """Every parameter of a listing, errors in the engine's order (WR manageFilters)."""
+    """Every parameter of a listing, errors in the engine's order (`WebserviceRequest::manageFilters`)."""
     q = ListQuery(languages=parse_languages(params.get("language"), shop_langs))
     dates = php_truthy(params.get("date"))
     q.filters = parse_filters(res, params.get("filter"), dates)
-    q.display = parse_display(res, params.get("display"))
+    # `sort` is checked before `display` (68e2_categories_sort_nleft_500.http: both bad, code 38).
     q.sort = parse_sort(res, params.get("sort"), dates)
+    q.display = parse_display(res, params.get("display"))
     q.offset, q.count = parse_limit(params.get("limit"))
     return q

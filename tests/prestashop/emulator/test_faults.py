@@ -32,17 +32,23 @@ def test_fail_skus_refuse_writes_of_those_references() -> None:
     assert client.patch("/api/products", content=ok, auth=AUTH).status_code == 200
 
 
-def test_fail_rate_is_seeded_and_answers_500_php_warnings() -> None:
+def test_fail_rate_is_seeded_hits_writes_only_and_answers_500_php_warnings_before_saving() -> None:
+    patch = "<prestashop><product><id>1</id><reference>CHANGED</reference></product></prestashop>"
+
     def statuses(seed: int) -> list[int]:
         client, _ = shop_client(products=1, fail_rate=0.5, seed=seed)
-        return [client.get("/api/products", auth=AUTH).status_code for _ in range(30)]
+        return [client.patch("/api/products", content=patch, auth=AUTH).status_code for _ in range(30)]
 
     first = statuses(7)
     assert first == statuses(7) and set(first) == {200, 500}
-    client, _ = shop_client(fail_rate=1.0)
-    r = client.get("/api/products", auth=AUTH)
+    client, shop = shop_client(products=1, fail_rate=1.0)
+    assert client.get("/api/products", auth=AUTH).status_code == 200  # reads are spared by default
+    r = client.patch("/api/products", content=patch, auth=AUTH)
     assert etree.fromstring(r.content).findtext("errors/error/code") == "3"
     assert r.headers["psws-version"] == "8.1.7"
+    assert shop.products()[0]["reference"] == "SKU-00001"  # nothing saved
+    shop.config.fail_reads = True
+    assert client.get("/api/products", auth=AUTH).status_code == 500
 
 
 def test_write_log_counters_and_broken_records() -> None:
