@@ -73,22 +73,9 @@ def check_record(
         name=_by_iso(record.name, languages),
         description=_by_iso(record.description, languages),
         price=price,
-        quantity=row.quantity if row else (embedded_quantity(record) or 0),
+        quantity=row.quantity if row else 0,
         active=record.active.strip() == "1",
     )
-
-
-def embedded_quantity(record: RemoteProduct) -> int | None:
-    """The stock a product record carries itself (8.x renders its read-only `quantity` getter).
-
-    None when absent or empty (PrestaShop 1.7.8 may send `<quantity></quantity>`): then the
-    caller asks `stock_availables`, the authoritative source.
-    """
-    raw = record.fields.get("quantity", "").strip()
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def _ref(remote_id: int | None) -> str:

@@ -110,8 +110,10 @@ def _import_page(
     """Check, upsert and count one page; counts and checkpoint move together (see Tracker.record)."""
     vanished = [r for r in page if isinstance(r, int)]
     records = [r for r in page if not isinstance(r, int)]
-    unknown_stock = [r.id for r in records if isinstance(r, RemoteProduct) and catalogue.embedded_quantity(r) is None]
-    stock = client.stock_rows(unknown_stock) if unknown_stock else {}
+    # Stock only from `stock_availables`: a product's own `<quantity>` is always 0 on the wire
+    # (tests/wire/prestashop-8.1.2/README.md, fact 1). One request for the whole page.
+    readable = [r.id for r in records if isinstance(r, RemoteProduct)]
+    stock = client.stock_rows(readable) if readable else {}
     incoming: list[Incoming] = []
     failures: list[ItemFailure] = []
     for record in records:

@@ -105,12 +105,10 @@ def test_search_treats_like_wildcards_literally(sqlite_engine: Engine) -> None:
         assert [p.sku for p in catalogue.search(session, text="a%b")] == ["A%B"]
 
 
-def test_stock_comes_from_the_record_unless_it_is_empty() -> None:
+def test_stock_comes_only_from_stock_availables_never_from_the_record() -> None:
+    """A product's own `<quantity>` is always 0 on a real 8.1.2 shop (wire README, fact 1)."""
     from dataclasses import replace
 
     carried = replace(remote(1), fields={"quantity": "7"})
-    empty = replace(remote(2), fields={"quantity": ""})
-    assert catalogue.embedded_quantity(carried) == 7
-    assert catalogue.embedded_quantity(empty) is None
-    assert check_record(carried, LANGS, {}).quantity == 7  # type: ignore[union-attr]
-    assert check_record(empty, LANGS, {2: StockRow(5, 2, 0, 3)}).quantity == 3  # type: ignore[union-attr]
+    assert check_record(carried, LANGS, {}).quantity == 0  # type: ignore[union-attr]
+    assert check_record(carried, LANGS, {1: StockRow(5, 1, 0, 3)}).quantity == 3  # type: ignore[union-attr]
