@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 CHUNK = 64 * 1024
 
@@ -65,7 +65,7 @@ class ImageStore:
 class _Writer:
     """A file-like sink (`write`) that hashes what passes through it."""
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: IO[bytes]) -> None:
         self._handle = handle
         self._hash = hashlib.sha256()
         self.size = 0

@@ -56,7 +56,8 @@ def _fold(text: str) -> str:
 
 
 def _split(text: str) -> list[str]:
-    words, current = [], []
+    words: list[str] = []
+    current: list[str] = []
     for ch in text:
         if ch in _SEPARATORS:
             words.append("".join(current))
