@@ -39,10 +39,16 @@ class Settings(BaseSettings):
     # Politeness: requests in flight per shop, across all workers (see slots.py).
     shop_concurrency: int = Field(4, ge=1)
     page_size: int = Field(100, ge=1, le=1000)
-    chunk_size: int = Field(25, ge=1)
+    # Export items per lane batch: one bulk read of products, references and stock rows each.
+    chunk_size: int = Field(100, ge=1, le=100)
     http_timeout_s: float = Field(30.0, gt=0)
     http_retries: int = Field(3, ge=0)
-    worker_concurrency: int = Field(4, ge=1)
+    # An export fails as a whole once the shop gave no usable answer to this many writes in a row
+    # (a lone 500 fails only its product: see export/lane.py).
+    shop_down_after: int = Field(10, ge=1)
+    # Threads per worker: jobs wait on HTTP, not CPU. Twice the per-shop limit lets two shops'
+    # exports run side by side in one worker.
+    worker_concurrency: int = Field(8, ge=1)
 
     admin_user: str = "admin"
     admin_password: str = ""

@@ -1,7 +1,7 @@
 """What a job body is given: one shape for every kind of job.
 
 `tasks.py` builds a `JobContext` for each task it runs and calls a body with it
-(`importer.run_import(ctx)`, `exporter.plan(ctx)`, `exporter.run_chunk(ctx, ids)`). Bodies
+(`importer.run_import(ctx)`, `export.plan(ctx)`, `export.run_lane(ctx)`). Bodies
 talk to the shop through `ctx.connect()`, report through `ctx.tracker`, and hand follow-up
 work to `ctx.queue`, so they never import the task layer that calls them.
 """
@@ -36,7 +36,3 @@ class JobContext:
         if self.shop is None:
             raise JobError(f"shop {self.job.shop_name!r} was deleted")
         return self.shop
-
-    def new_tracker(self) -> Tracker:
-        """Another tracker on the same job (a chunk's own), with the runtime's timings."""
-        return self.rt.tracker(self.job.id)

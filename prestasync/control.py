@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from prestasync import ledger, queries
-from prestasync.errors import ControlError, InvalidTransition, JobNotFound
+from prestasync.errors import ControlError, InvalidInput, InvalidTransition, JobNotFound
 from prestasync.importer import parse_since
 from prestasync.models import SKU_MAX, Job, JobItem, Shop
 from prestasync.progress import ACTIVE, ItemState, JobStatus, JobType
@@ -28,34 +28,64 @@ SKU_LIMIT = 100_000
 log = logging.getLogger(__name__)
 
 
+ALLOWED = {
+    JobType.IMPORT: {"since", "remote_ids"},
+    JobType.EXPORT: {"skus", "dry_run", "confirmed"},
+    JobType.SYNC: {"dry_run", "confirmed"},
+}
+
+
 def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
-    """Return the cleaned parameters a job of `type` accepts, or raise ControlError."""
-    allowed = {JobType.IMPORT: {"since", "remote_ids"}, JobType.EXPORT: {"skus"}, JobType.SYNC: set()}[type]
-    unknown = set(params) - allowed
+    """Return the cleaned parameters a job of `type` accepts, or raise InvalidInput.
+
+    `skus` given but empty (or only blanks) is refused: a script passing an empty variable
+    must not export the whole catalogue. `dry_run` makes a preview; `confirmed` lets the
+    change guard pass (the person starting the job has seen what it does).
+    """
+    unknown = set(params) - ALLOWED.get(type, set())
     if unknown:
-        raise ControlError(f"unknown parameter(s) for {type.value}: {', '.join(sorted(unknown))}")
+        raise InvalidInput(f"unknown parameter(s) for {type.value}: {', '.join(sorted(unknown))}")
     clean: dict[str, Any] = {}
     if params.get("since"):
         try:
             clean["since"] = parse_since(str(params["since"])).isoformat()  # type: ignore[union-attr]
         except ValueError as exc:
-            raise ControlError(f"since must be an ISO date or datetime, got {params['since']!r}") from exc
-    if params.get("skus"):
+            raise InvalidInput(f"since must be an ISO date or datetime, got {str(params['since'])[:40]!r}") from exc
+    if "skus" in params:
         clean["skus"] = _skus(params["skus"])
-    if params.get("remote_ids"):
-        clean["remote_ids"] = [int(i) for i in params["remote_ids"]]
+    if "remote_ids" in params:
+        clean["remote_ids"] = _ids(params["remote_ids"])
+    for flag in ("dry_run", "confirmed"):
+        if params.get(flag) not in (None, False, True):
+            raise InvalidInput(f"{flag} must be true or false")
+        if params.get(flag):
+            clean[flag] = True
     return clean
 
 
 def _skus(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-        raise ControlError("skus must be a list of strings")
-    skus = sorted({s.strip() for s in value if s.strip()})
+        raise InvalidInput("skus must be a list of strings")
+    skus = sorted({s.strip() for s in value})
+    if not skus or "" in skus:
+        raise InvalidInput("skus is empty or holds a blank SKU; leave skus out to export the whole catalogue")
     if len(skus) > SKU_LIMIT:
-        raise ControlError(f"at most {SKU_LIMIT} SKUs per job")
+        raise InvalidInput(f"at most {SKU_LIMIT} SKUs per job")
     if any(len(s) > SKU_MAX for s in skus):
-        raise ControlError(f"a SKU is at most {SKU_MAX} characters")
+        raise InvalidInput(f"a SKU is at most {SKU_MAX} characters")
     return skus
+
+
+def _ids(value: Any) -> list[int]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in value)
+    ):
+        raise InvalidInput("remote_ids must be a non-empty list of shop product ids")
+    if any(not 0 < i < 2**63 for i in value):
+        raise InvalidInput("remote_ids must be positive ids")
+    return sorted(set(value))
 
 
 @dataclass
@@ -125,6 +155,40 @@ class Control:
             self._enqueue(new_id)
             return queries.get_job(session, new_id)
 
+    def confirm(self, job_id: int) -> Job:
+        """Release a job the change guard held: it writes its plan as it stands."""
+        with Session(self.rt.engine, expire_on_commit=False) as session:
+            with session.begin():
+                if ledger.lock(session, job_id) != JobStatus.HELD:
+                    status = queries.get_status(session, job_id)
+                    raise ControlError(f"job {job_id} is {status}; only a held job can be confirmed")
+                job = queries.get_job(session, job_id)
+                params = {**job.params, "confirmed": True}
+                ledger.transition(session, job_id, JobStatus.PENDING, params=params, error_message=None)
+            self._enqueue(job_id)
+            return queries.get_job(session, job_id)
+
+    def apply(self, job_id: int, *, confirmed: bool = False) -> Job:
+        """Write exactly what a completed preview planned, as a new job (`params.apply_of`).
+
+        Products whose shop record changed since the preview are reported as drift, not written.
+        """
+        with Session(self.rt.engine, expire_on_commit=False) as session:
+            with session.begin():
+                ledger.lock(session, job_id)
+                preview = queries.get_job(session, job_id)
+                if not preview.params.get("dry_run") or preview.status != JobStatus.COMPLETED:
+                    raise ControlError(f"job {job_id} is not a completed preview; only those can be applied")
+                shop = self._shop(session, preview.shop_id) if preview.shop_id else None
+                if shop is None:
+                    raise ControlError("the preview's shop was deleted")
+                params: dict[str, Any] = {"apply_of": preview.id}
+                if confirmed:
+                    params["confirmed"] = True
+                new_id = ledger.create_job(session, type=JobType(preview.type), shop=shop, params=params)
+            self._enqueue(new_id)
+            return queries.get_job(session, new_id)
+
     def _check_retryable(self, session: Session, original: Job) -> None:
         if JobStatus(original.status) in ACTIVE:
             raise ControlError(f"job {original.id} is still {original.status}; cancel it or wait for it to end")
@@ -135,7 +199,7 @@ class Control:
             raise ControlError(f"job {original.id} is already being retried by job {active}")
 
     def _retry_params(self, session: Session, original: Job, failed_only: bool) -> dict[str, Any]:
-        params = {k: v for k, v in original.params.items() if k != "sync_started_at"}
+        params = {k: v for k, v in original.params.items() if k not in ("sync_started_at", "confirmed")}
         if not failed_only:
             return params
         items = list(

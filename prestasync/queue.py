@@ -29,7 +29,7 @@ def make_huey(url: str) -> Huey:
 
 
 class JobQueue(Protocol):
-    """What job code may ask of the queue: run a job (again), or one chunk of a fanned-out job.
+    """What job code may ask of the queue: run a job (again), or one more lane of an export.
 
     `tasks.Tasks` implements it on Huey; tests pass a recording fake. Job bodies receive one
     through their `JobContext` and never import `tasks.py`.
@@ -37,4 +37,4 @@ class JobQueue(Protocol):
 
     def enqueue_job(self, job_id: int, *, delay_s: float = 0.0) -> None: ...
 
-    def enqueue_chunk(self, job_id: int, item_ids: list[int], *, delay_s: float = 0.0) -> None: ...
+    def enqueue_lane(self, job_id: int, *, delay_s: float = 0.0) -> None: ...

@@ -4,9 +4,10 @@ Huey hands a task to one worker at most once, so a worker killed mid-job leaves 
 `running` with nobody behind it. The reaper finds jobs whose heartbeat is older than
 `heartbeat_timeout_s` and hands them back to the queue to resume from their checkpoint
 (import: last finished page; export: items not yet done). A job that has been resumed
-`MAX_ATTEMPTS` times is failed with "worker lost". A fanned-out export whose items are
-all still queued is only waiting behind other jobs; it is left running and its chunks
-are sent again. Pending jobs that sat unclaimed (their
+`MAX_ATTEMPTS` times is failed with "worker lost". An export whose items are all still
+waiting (queued, or planned for its write stage) is only waiting behind other jobs; it is left
+running and its lanes are sent again. A held job waits for a person and is left alone.
+Pending jobs that sat unclaimed (their
 enqueue may never have reached the queue) are enqueued again; a duplicate delivery is
 harmless because starting a job is a conditional state change.
 
@@ -23,7 +24,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from prestasync import exporter, ledger, queries
+from prestasync import export, ledger, queries
 from prestasync.errors import InvalidTransition
 from prestasync.models import Job, JobItem, utcnow
 from prestasync.progress import ItemState, JobStatus
@@ -61,7 +62,7 @@ def reap(rt: Runtime, queue: JobQueue) -> ReapReport:
     for job_id in report.resumed + report.requeued:
         queue.enqueue_job(job_id)
     for job_id in report.waiting:
-        exporter.enqueue_open_chunks(rt, queue, job_id)
+        export.enqueue_lanes(rt, queue, job_id)
     if any((report.resumed, report.failed, report.cancelled, report.requeued, report.waiting)):
         log.info("reaper: %s", report)
     return report
@@ -98,7 +99,7 @@ def _has_plan(session: Session, job_id: int) -> bool:
 
 
 def _has_queued(session: Session, job_id: int) -> bool:
-    return ledger.count_items(session, job_id, [ItemState.QUEUED]) > 0
+    return ledger.count_items(session, job_id, [ItemState.QUEUED, ItemState.PLANNED]) > 0
 
 
 def _release_items(session: Session, job_id: int) -> int:

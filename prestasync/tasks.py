@@ -14,7 +14,7 @@ from collections.abc import Callable
 from huey import Huey
 from sqlalchemy.orm import Session
 
-from prestasync import exporter, importer, queries
+from prestasync import export, importer, queries
 from prestasync.context import JobContext
 from prestasync.errors import InvalidTransition, JobCancelled, JobError, JobNotFound
 from prestasync.models import Shop
@@ -32,7 +32,7 @@ class Tasks:
     def __init__(self, huey: Huey, rt: Runtime) -> None:
         self.huey, self.rt = huey, rt
         self._run_job = huey.task(name="run_job")(self.run_job)
-        self._run_chunk = huey.task(name="run_chunk")(self.run_chunk)
+        self._run_lane = huey.task(name="run_lane")(self.run_lane)
 
     def enqueue_job(self, job_id: int, *, delay_s: float = 0.0) -> None:
         if delay_s > 0:
@@ -40,18 +40,14 @@ class Tasks:
         else:
             self._run_job(job_id)
 
-    def enqueue_chunk(self, job_id: int, item_ids: list[int], *, delay_s: float = 0.0) -> None:
+    def enqueue_lane(self, job_id: int, *, delay_s: float = 0.0) -> None:
         if delay_s > 0:
-            self._run_chunk.schedule((job_id, item_ids), delay=delay_s)
+            self._run_lane.schedule((job_id,), delay=delay_s)
         else:
-            self._run_chunk(job_id, item_ids)
-
-    def enqueue_open_chunks(self, job_id: int) -> None:
-        """Send a running fan-out job's open items again (the reaper, after a lost message)."""
-        exporter.enqueue_open_chunks(self.rt, self, job_id)
+            self._run_lane(job_id)
 
     def run_job(self, job_id: int) -> None:
-        """Run (or resume) a job from start to a terminal state, or hand it to chunk tasks."""
+        """Run (or resume) a job from start to a terminal state, or hand it to lane tasks."""
         ctx = self._context(job_id, self.rt.tracker(job_id))
         if ctx is None:
             return
@@ -63,13 +59,13 @@ class Tasks:
         if ctx.job.type == JobType.IMPORT:
             _run(ctx.tracker, lambda: importer.run_import(ctx))
         else:
-            _run(ctx.tracker, lambda: exporter.plan(ctx), hand_off=True)
+            _run(ctx.tracker, lambda: export.plan(ctx), hand_off=True)
 
-    def run_chunk(self, job_id: int, item_ids: list[int]) -> None:
-        """Export one chunk of a fanned-out job's items; the last chunk completes the job."""
+    def run_lane(self, job_id: int) -> None:
+        """One batch of an export or sync job's items; the last lane out moves the job on."""
         ctx = self._context(job_id, self.rt.tracker(job_id))
         if ctx is not None:
-            exporter.run_chunk(ctx, item_ids)
+            export.run_lane(ctx)
 
     def _context(self, job_id: int, tracker: Tracker) -> JobContext | None:
         try:
@@ -95,7 +91,7 @@ def _run(tracker: Tracker, body: Callable[[], object], *, hand_off: bool = False
         _end(tracker, JobStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}")
     else:
         if hand_off:
-            tracker.close()  # chunk tasks carry the job from here
+            tracker.close()  # lane tasks carry the job from here
         else:
             _end(tracker, JobStatus.COMPLETED)
 

@@ -174,7 +174,7 @@ class RecordingQueue:
     def enqueue_job(self, job_id: int, *, delay_s: float = 0.0) -> None:
         self.ids.append(job_id)
 
-    def enqueue_chunk(self, job_id: int, item_ids: list[int], *, delay_s: float = 0.0) -> None:
+    def enqueue_lane(self, job_id: int, *, delay_s: float = 0.0) -> None:
         if job_id not in self.chunks:
             self.chunks.append(job_id)
 

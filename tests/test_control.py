@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from prestasync import ledger, shops
 from prestasync.config import Settings
 from prestasync.control import Control, ControlError, validate_params
+from prestasync.errors import InvalidInput
 from prestasync.models import JobItem, utcnow
 from prestasync.progress import JobStatus, JobType
 from prestasync.runtime import Runtime
@@ -46,12 +47,19 @@ def test_start_enqueues_after_commit_one_job_per_shop(rt: Runtime) -> None:
 
 
 def test_params_are_validated() -> None:
-    with pytest.raises(ControlError, match="unknown parameter"):
+    # Malformed parameters are invalid input (API 422, CLI exit 2), not a refusal of the job rules.
+    with pytest.raises(InvalidInput, match="unknown parameter"):
         validate_params(JobType.SYNC, {"skus": ["A"]})
-    with pytest.raises(ControlError, match="ISO date"):
+    with pytest.raises(InvalidInput, match="ISO date"):
         validate_params(JobType.IMPORT, {"since": "last tuesday"})
-    with pytest.raises(ControlError, match="list of strings"):
+    with pytest.raises(InvalidInput, match="list of strings"):
         validate_params(JobType.EXPORT, {"skus": "A,B"})
+    for empty in ([], [""], ["  "], ["A", " "]):
+        with pytest.raises(InvalidInput, match="empty or holds a blank SKU"):
+            validate_params(JobType.EXPORT, {"skus": empty})
+    for bad in (["x"], 5, [], [0], [True]):
+        with pytest.raises(InvalidInput, match="remote_ids"):
+            validate_params(JobType.IMPORT, {"remote_ids": bad})
     assert validate_params(JobType.IMPORT, {"since": "2026-01-02"}) == {"since": "2026-01-02T00:00:00+00:00"}
 
 
