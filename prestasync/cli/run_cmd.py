@@ -51,10 +51,20 @@ def upgrade() -> None:
 
 def worker(
     concurrency: int = typer.Option(0, min=0, help="Worker threads (default: PRESTASYNC_WORKER_CONCURRENCY)."),
-    no_periodic: bool = typer.Option(False, "--no-periodic", help="Do not run the reaper and cleanup here."),
+    no_periodic: bool = typer.Option(
+        False, "--no-periodic", help="Do not run the reaper, cleanup, schedules and notifications here."
+    ),
+    metrics_port: int = typer.Option(
+        -1,
+        min=-1,
+        max=65535,
+        help="Serve this worker's /metrics here (default: PRESTASYNC_WORKER_METRICS_PORT; 0: off).",
+    ),
 ) -> None:
     """Run a worker process (run many, on many machines, with a Redis queue)."""
     settings = load_settings()
+    if metrics_port >= 0:
+        settings = settings.model_copy(update={"worker_metrics_port": metrics_port})
     run_worker(settings, concurrency=concurrency or settings.worker_concurrency, periodic=not no_periodic)
 
 
