@@ -83,6 +83,13 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def settings_for(session: Session, user_id: int) -> NotifySettings:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user with id {user_id}")
+    return settings_of(user)
+
+
 def settings_of(user: User) -> NotifySettings:
     return NotifySettings(
         email=user.email,
