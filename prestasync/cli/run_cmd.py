@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import typer
-import uvicorn
 from rich.console import Console
 from sqlalchemy import func, select
 
@@ -81,8 +80,9 @@ def serve(
 
 def _serve_web(rt: Runtime, host: str, port: int) -> None:
     from prestasync.web.app import create_app
+    from prestasync.web.serving import serve
 
-    uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
+    serve(create_app(rt), host, port, timeout_s=rt.settings.shutdown_timeout_s)
 
 
 @contextmanager
