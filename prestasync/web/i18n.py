@@ -193,7 +193,10 @@ EN: dict[str, str] = {
     "event.cancelled": "cancelled",
     "loop.failed": "Not saved: {error}",
     "webhooks.title": "Webhooks",
-    "webhooks.help": 'Each job event is POSTed as the job JSON plus "event", signed: X-Prestasync-Signature = sha256=HMAC-SHA256(secret, timestamp + "." + body), with X-Prestasync-Timestamp.',
+    "webhooks.help": (
+        'Each job event is POSTed as the job JSON plus "event", signed: '
+        'X-Prestasync-Signature = sha256=HMAC-SHA256(secret, timestamp + "." + body), with X-Prestasync-Timestamp.'
+    ),
     "webhooks.none": "No webhooks yet.",
     "webhooks.add": "Add a webhook",
     "webhooks.secret": "Signing secret",
@@ -404,7 +407,11 @@ PL: dict[str, str] = {
     "event.cancelled": "anulowane",
     "loop.failed": "Nie zapisano: {error}",
     "webhooks.title": "Webhooki",
-    "webhooks.help": 'Każde zdarzenie zadania jest wysyłane (POST) jako JSON zadania z polem "event", podpisany: X-Prestasync-Signature = sha256=HMAC-SHA256(sekret, znacznik czasu + "." + treść), z nagłówkiem X-Prestasync-Timestamp.',
+    "webhooks.help": (
+        'Każde zdarzenie zadania jest wysyłane (POST) jako JSON zadania z polem "event", podpisany: '
+        'X-Prestasync-Signature = sha256=HMAC-SHA256(sekret, znacznik czasu + "." + treść), '
+        "z nagłówkiem X-Prestasync-Timestamp."
+    ),
     "webhooks.none": "Brak webhooków.",
     "webhooks.add": "Dodaj webhook",
     "webhooks.secret": "Sekret podpisu",
