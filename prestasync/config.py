@@ -60,6 +60,33 @@ class Settings(BaseSettings):
     server_url: str = ""
     api_token: str = Field(default="", repr=False)  # kept out of reprs, so a logged Settings shows no token
 
+    # The daily loop (schedules, notifications, metrics; see loop.py). Schedules are looked at
+    # this often, so a run starts at most this late after its slot.
+    schedule_tick_s: float = Field(2.0, gt=0)
+    # Test-only: schedule time runs this many times faster than the wall clock, counted from
+    # `schedule_time_origin` (a Unix time every process must share), so a suite can run five
+    # one-minute slots in seconds with real workers. Leave both alone in production.
+    schedule_time_scale: float = Field(1.0, gt=0)
+    schedule_time_origin: float = Field(0.0, ge=0)
+    # The dashboard's address as people reach it, for links in e-mails and webhooks.
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""  # empty: no e-mail is sent
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_from: str = "prestasync@localhost"
+    smtp_starttls: bool = True
+    smtp_timeout_s: float = Field(20.0, gt=0)
+    webhook_timeout_s: float = Field(10.0, gt=0)
+    # A failed delivery (e-mail or webhook) is tried again after backoff * 2^(attempt-1), capped at an hour.
+    delivery_backoff_s: float = Field(30.0, gt=0)
+    delivery_attempts: int = Field(8, ge=1, le=50)
+    # Worker metrics: a worker serves its own /metrics on this port (0: none) at this address.
+    worker_metrics_port: int = Field(0, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+    # The web server ends open event streams and waits at most this long for requests at shutdown.
+    shutdown_timeout_s: float = Field(5.0, gt=0)
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'prestasync.db'}"

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -84,6 +85,10 @@ KIND_MAX = 20  # small enumerations: product kind, reduction type, link kind, co
 NAME_MAX = 128  # tax group, manufacturer, attribute and feature names (PrestaShop: 64-128)
 PATH_MAX = 500  # a category's path from the top
 CODE13_MAX, ISBN_MAX, UPC_MAX, MPN_MAX = 13, 32, 12, 40  # PrestaShop's product identifier widths
+EMAIL_MAX = 254  # RFC 5321's limit on a forward path
+WEBHOOK_URL_MAX = 500
+CRON_MAX = 100
+ANSWER_MAX = 500  # the excerpt of a delivery's answer kept in the log
 
 
 class Base(DeclarativeBase):
@@ -367,6 +372,8 @@ class Job(Base):
         Index("ix_jobs_finished", "finished_at"),
         # "All jobs, newest first" (history, the poller's snapshot): without it, a table scan.
         Index("ix_jobs_created", "created_at"),
+        # The notification outbox looks for ended jobs not yet announced (`notified IS NULL`).
+        Index("ix_jobs_notified", "notified"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -397,6 +404,8 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The status last announced (e-mail, webhooks, notification centre); see `outbox.py`.
+    notified: Mapped[str | None] = mapped_column(String(20))
 
 
 class JobItem(Base):
@@ -443,6 +452,12 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Notifications: where and in which language to write, which job events by e-mail, and
+    # for which shops (None: all of them).
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    language: Mapped[str | None] = mapped_column(String(5))
+    email_events: Mapped[list[str] | None] = mapped_column(JSON)
+    email_shops: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class ApiToken(Base):
@@ -456,3 +471,104 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Schedule(Base):
+    """A job started by the clock: a shop's `sync` or `import` every N minutes or on a cron expression.
+
+    `next_run_at` is the slot the schedule waits for; the worker that moves it on to the
+    next slot (a conditional UPDATE) is the one that starts the run (see `schedules.py`).
+    """
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    every_min: Mapped[int | None] = mapped_column(Integer)
+    cron: Mapped[str | None] = mapped_column(String(CRON_MAX))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+    last_job_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_message: Mapped[str | None] = mapped_column(String(500))
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    skips: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Webhook(Base):
+    """An endpoint told about job events. The signing secret is sealed like a shop key."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(String(WEBHOOK_URL_MAX))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Delivery(Base):
+    """One event owed to one recipient: an e-mail to a user or a POST to a webhook, tried until done.
+
+    `body` is frozen when the event happens, so every attempt sends the same bytes. A sender
+    leases a due row (`lease_until`) before trying it, so two workers never send it twice at once.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    event: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_answer: Mapped[str | None] = mapped_column(String(ANSWER_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeliveryAttempt(Base):
+    """One try of a delivery: when, the answer's status and excerpt, or the error."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[int | None] = mapped_column(Integer)
+    answer: Mapped[str | None] = mapped_column(String(ANSWER_MAX))
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class Notification(Base):
+    """An entry in one user's notification centre. Its text is written when read, in the reader's language."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    event: Mapped[str] = mapped_column(String(20))
+    job_type: Mapped[str] = mapped_column(String(20))
+    shop_name: Mapped[str] = mapped_column(String(SHOP_NAME_MAX))
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(ANSWER_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -18,6 +18,7 @@ from prestasync.db import make_engine
 from prestasync.models import Shop
 from prestasync.prestashop import PrestaShopClient
 from prestasync.schema import upgrade
+from prestasync.telemetry import Telemetry
 from prestasync.tracker import Tracker
 from prestasync.vault import Vault
 
@@ -28,6 +29,8 @@ class Runtime:
     # Tests hand in an in-process transport (e.g. an emulator app) instead of a socket.
     transport: httpx.BaseTransport | None = None
     _engine: Engine | None = field(default=None, init=False, repr=False)
+    # This process's Prometheus metrics (telemetry.py); the web app and the worker serve them.
+    telemetry: Telemetry = field(default_factory=Telemetry, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
@@ -56,12 +59,16 @@ class Runtime:
             retries=self.settings.http_retries,
             transport=self.transport,
             max_connections=self.settings.shop_concurrency,
+            observer=self.telemetry.shop_observer(shop.name),
         )
 
     def tracker(self, job_id: int) -> Tracker:
         """A progress tracker for `job_id` with this runtime's flush and heartbeat timings."""
         s = self.settings
-        return Tracker(self.engine, job_id, interval_s=s.progress_interval_s, heartbeat_s=s.heartbeat_every_s)
+        observer = self.telemetry.flush_observer(self.engine, job_id)
+        return Tracker(
+            self.engine, job_id, interval_s=s.progress_interval_s, heartbeat_s=s.heartbeat_every_s, observer=observer
+        )
 
     def dispose(self) -> None:
         with self._lock:

@@ -54,8 +54,11 @@ class Tracker:
         heartbeat_s: float = 10.0,
         autoflush: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        observer: Callable[[Delta, float], None] | None = None,
     ) -> None:
         self.engine, self.job_id = engine, job_id
+        # Told what each successful write carried and how long it took (metrics; see telemetry.py).
+        self.observer = observer
         self.interval_s, self.heartbeat_s = interval_s, heartbeat_s
         self.clock = clock
         self.writes = 0
@@ -100,10 +103,14 @@ class Tracker:
     def finish(self, status: JobStatus = JobStatus.COMPLETED, error: str | None = None) -> None:
         """Write the last counts and move the job to a terminal state (`ledger.finish`)."""
         self._stop_thread()
+        started = time.perf_counter()
         with self._flush_lock, Session(self.engine) as session, session.begin():
-            ledger.record(session, self.job_id, self._take())
+            delta = self._take()
+            written = ledger.record(session, self.job_id, delta)
             ledger.finish(session, self.job_id, status, error)
         self.writes += 1
+        if written:
+            self._observe(delta, started)
 
     def close(self) -> None:
         """Stop the flusher and write what is left, without a state change."""
@@ -180,6 +187,7 @@ class Tracker:
         """Write whatever is buffered now (or just heartbeat and read the cancel flag)."""
         with self._flush_lock:
             snapshot = self._take()
+            started = time.perf_counter()
             try:
                 with Session(self.engine) as session, session.begin():
                     self._write(session, snapshot)
@@ -189,6 +197,16 @@ class Tracker:
                 log.warning("job %s: progress write failed; will retry", self.job_id, exc_info=True)
                 return
             self.writes += 1
+            if not self._ended:
+                self._observe(snapshot, started)
+
+    def _observe(self, delta: Delta, started: float) -> None:
+        if self.observer is None:
+            return
+        try:
+            self.observer(delta, time.perf_counter() - started)
+        except Exception:  # metrics never break a job
+            log.warning("job %s: progress observer failed", self.job_id, exc_info=True)
 
     def _take(self) -> Delta:
         with self._lock:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from prometheus_client import start_http_server
+
 from prestasync.config import Settings
+from prestasync.loop import Loop
 from prestasync.queue import make_huey
 from prestasync.recovery import Scheduler
 from prestasync.runtime import Runtime
@@ -14,15 +17,24 @@ log = logging.getLogger(__name__)
 
 
 def run_worker(settings: Settings, *, concurrency: int, periodic: bool = True) -> None:
-    """Consume tasks until SIGINT/SIGTERM. Thread workers: jobs wait on HTTP, not CPU."""
+    """Consume tasks until SIGINT/SIGTERM. Thread workers: jobs wait on HTTP, not CPU.
+
+    With `periodic`, also the reaper and cleanup (`recovery.Scheduler`) and the daily loop
+    (schedules and notifications, `loop.Loop`). With `worker_metrics_port`, its Prometheus
+    metrics are served on that port.
+    """
     rt = Runtime(settings)
     if settings.uses_embedded_database:
         rt.migrate()
     huey = make_huey(settings.resolved_queue_url)
     tasks = Tasks(huey, rt)
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port, settings.worker_metrics_host, registry=rt.telemetry.registry)
     scheduler = Scheduler(rt, tasks) if periodic else None
-    if scheduler:
+    daily = Loop(rt, tasks) if periodic else None
+    if scheduler and daily:
         scheduler.start()
+        daily.start()
     consumer = huey.create_consumer(
         workers=concurrency,
         worker_type="thread",
@@ -36,7 +48,8 @@ def run_worker(settings: Settings, *, concurrency: int, periodic: bool = True) -
     try:
         consumer.run()
     finally:
-        if scheduler:
+        if scheduler and daily:
+            daily.stop()
             scheduler.stop()
         rt.dispose()
 

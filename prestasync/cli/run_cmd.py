@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import typer
-import uvicorn
 from rich.console import Console
 from sqlalchemy import func, select
 
@@ -51,10 +50,20 @@ def upgrade() -> None:
 
 def worker(
     concurrency: int = typer.Option(0, min=0, help="Worker threads (default: PRESTASYNC_WORKER_CONCURRENCY)."),
-    no_periodic: bool = typer.Option(False, "--no-periodic", help="Do not run the reaper and cleanup here."),
+    no_periodic: bool = typer.Option(
+        False, "--no-periodic", help="Do not run the reaper, cleanup, schedules and notifications here."
+    ),
+    metrics_port: int = typer.Option(
+        -1,
+        min=-1,
+        max=65535,
+        help="Serve this worker's /metrics here (default: PRESTASYNC_WORKER_METRICS_PORT; 0: off).",
+    ),
 ) -> None:
     """Run a worker process (run many, on many machines, with a Redis queue)."""
     settings = load_settings()
+    if metrics_port >= 0:
+        settings = settings.model_copy(update={"worker_metrics_port": metrics_port})
     run_worker(settings, concurrency=concurrency or settings.worker_concurrency, periodic=not no_periodic)
 
 
@@ -71,8 +80,9 @@ def serve(
 
 def _serve_web(rt: Runtime, host: str, port: int) -> None:
     from prestasync.web.app import create_app
+    from prestasync.web.serving import serve
 
-    uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
+    serve(create_app(rt), host, port, timeout_s=rt.settings.shutdown_timeout_s)
 
 
 @contextmanager

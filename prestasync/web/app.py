@@ -19,10 +19,10 @@ from prestasync.db import make_engine
 from prestasync.queue import JobQueue, make_huey
 from prestasync.runtime import Runtime
 from prestasync.tasks import Tasks
-from prestasync.web import auth, errors, events, pages
+from prestasync.web import auth, errors, events, loop_api, loop_pages, pages
 from prestasync.web.api import router
 from prestasync.web.auth import AuthGate, SecurityHeaders, require_principal
-from prestasync.web.metrics import metrics
+from prestasync.web.metrics import metrics, web_registry
 
 STATIC = Path(__file__).parent / "static"
 
@@ -58,8 +58,11 @@ def create_app(rt: Runtime, *, queue: JobQueue | None = None, live: events.LiveS
     app.state.broadcaster = broadcaster
     app.state.login_limiter = auth.LoginLimiter()
     app.state.control = Control(rt, queue or Tasks(make_huey(rt.settings.resolved_queue_url), rt))
+    app.state.metrics_registry = web_registry(reader, broadcaster, app.state.control.queue)
     signed_in = [Depends(require_principal)]
     app.include_router(router, dependencies=signed_in)
+    app.include_router(loop_api.router, dependencies=signed_in)
+    app.include_router(loop_pages.router)
     app.include_router(events.router, dependencies=signed_in)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

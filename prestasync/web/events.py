@@ -125,6 +125,11 @@ class Broadcaster:
         return f"{self.epoch}-{self.seq}"
 
     @property
+    def clients(self) -> int:
+        """Open event streams (the `prestasync_sse_streams` gauge)."""
+        return self._clients
+
+    @property
     def closed(self) -> bool:
         return self._closed.is_set()
 

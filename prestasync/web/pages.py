@@ -29,6 +29,7 @@ from prestasync.web import auth
 from prestasync.web.auth import CurrentUser
 from prestasync.web.deps import RuntimeDep
 from prestasync.web.i18n import COOKIE, LANGUAGES, Texts, choose_language
+from prestasync.web.loop_api import schedules_context
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -205,6 +206,7 @@ def sync_centre(
         picked = _picked(session, job)
         shop_list = shops.list_shops(session)
         stats = [_shop_stats(session, s, days) for s in shop_list]
+        planned = schedules_context(session)
     pages = max(1, -(-total // JOBS_PER_PAGE))
     filters = {"status": status, "shop": shop if shop_id else "", "type": kind or ""}
     context = {
@@ -220,6 +222,7 @@ def sync_centre(
         "days_link": lambda d: "?" + urlencode({**filters, "page": page, "days": d}),
         "days": days,
         "stats": stats,
+        "schedules": planned,
         "last_event_id": request.app.state.broadcaster.last_id,
     }
     return render(request, "sync.html", context)
@@ -272,7 +275,9 @@ def shops_page(request: Request, principal: CurrentUser) -> HTMLResponse:
 def _shops(request: Request, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     with Session(_reader(request)) as session:
         shop_list = [shop_out(s).model_dump(mode="json") for s in shops.list_shops(session)]
-    return render(request, "shops.html", {"page": "shops", "shops": shop_list, "form": {}, **context}, status)
+        planned = schedules_context(session)
+    context = {"page": "shops", "shops": shop_list, "form": {}, "schedules": planned, **context}
+    return render(request, "shops.html", context, status)
 
 
 @router.post("/shops", response_model=None)

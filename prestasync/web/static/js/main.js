@@ -5,6 +5,9 @@ import { Live } from "./live.js";
 import { JobToaster } from "./toaster.js";
 import { ErrorModal } from "./errors.js";
 import { initProducts } from "./products.js";
+import { initBell } from "./bell.js";
+
+const bell = initBell();
 
 function start() {
   const root = document.querySelector("[data-monitor]");
@@ -16,6 +19,7 @@ function start() {
   monitor = new Monitor(root, { onErrors: (job) => modal.open(job) });
   const toaster = new JobToaster(monitor.initial);
   const onJob = (job, { live }) => {
+    if (live && bell && ["completed", "failed", "cancelled", "held"].includes(job.status)) bell.nudge();
     toaster.note(job, { live });
     monitor.apply(job);
   };
