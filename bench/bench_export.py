@@ -65,7 +65,7 @@ def ours(url: str, data_dir: Path, products: int) -> tuple[float, str]:
     env = {**os.environ, "PRESTASYNC_DATA_DIR": str(data_dir), "PRESTASYNC_SECRET_KEY": "bench"}
     worker = subprocess.Popen([sys.executable, "-m", "prestasync", "worker"], env=env, stderr=subprocess.DEVNULL)
     try:
-        control = Control(rt, Tasks(make_huey(settings.resolved_queue_url), rt))
+        control = Control(rt, Tasks(make_huey(settings.resolved_queue_url, settings.queue_name), rt))
         began = time.perf_counter()
         (job,) = control.start(JobType.EXPORT, [1], {})
         while True:

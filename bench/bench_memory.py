@@ -51,7 +51,9 @@ def main() -> None:
             time.sleep(3)  # let the idle worker settle before reading its baseline
             idle = peak_rss_mb(worker.pid)
             began = time.perf_counter()
-            (job,) = Control(rt, Tasks(make_huey(settings.resolved_queue_url), rt)).start(JobType.IMPORT, [1], {})
+            (job,) = Control(rt, Tasks(make_huey(settings.resolved_queue_url, settings.queue_name), rt)).start(
+                JobType.IMPORT, [1], {}
+            )
             while True:
                 with rt.session() as session:
                     row = jobs.get_job(session, job.id)

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".prestasync")
     database_url: str = ""
     queue_url: str = ""
+    # Several deployments can share one Redis: each uses its own queue name.
+    queue_name: str = Field("prestasync", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
     secret_key: str = ""
 
     # Progress tracking: at most one counter write per job per interval (plus state changes).

@@ -16,15 +16,16 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 NAME = "prestasync"
 
 
-def make_huey(url: str) -> Huey:
+def make_huey(url: str, name: str = NAME) -> Huey:
+    """The queue at `url`; `name` separates deployments (or test runs) sharing one Redis."""
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(NAME, url=url, results=False)
+        return RedisHuey(name, url=url, results=False)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(NAME, filename=str(path), results=False, timeout=30)
+        return SqliteHuey(name, filename=str(path), results=False, timeout=30)
     if url == "memory://":
-        return MemoryHuey(NAME, results=False)
+        return MemoryHuey(name, results=False)
     raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///path, redis://host:port/db or memory://")
 
 

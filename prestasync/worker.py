@@ -26,7 +26,7 @@ def run_worker(settings: Settings, *, concurrency: int, periodic: bool = True) -
     rt = Runtime(settings)
     if settings.uses_embedded_database:
         rt.migrate()
-    huey = make_huey(settings.resolved_queue_url)
+    huey = make_huey(settings.resolved_queue_url, settings.queue_name)
     tasks = Tasks(huey, rt)
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port, settings.worker_metrics_host, registry=rt.telemetry.registry)

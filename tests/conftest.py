@@ -110,6 +110,8 @@ def settings(tmp_path: Path) -> Settings:
         queue_url=f"sqlite:///{tmp_path / 'queue.db'}",
         progress_interval_s=0.05,
         heartbeat_every_s=0.5,
+        # A queue of its own: test runs sharing the machine's Redis never take each other's tasks.
+        queue_name=f"ps-test-{uuid.uuid4().hex[:12]}",
     )
 
 

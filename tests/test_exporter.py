@@ -53,7 +53,7 @@ def setup(settings: Settings, url: str, products: int) -> tuple[Runtime, Control
             for i in range(1, products + 1)
         ]
         session.execute(insert(Product), rows)
-    return rt, Control(rt, Tasks(make_huey(settings.resolved_queue_url), rt))
+    return rt, Control(rt, Tasks(make_huey(settings.resolved_queue_url, settings.queue_name), rt))
 
 
 def job_row(rt: Runtime, job_id: int) -> Job:
@@ -162,9 +162,7 @@ def test_fan_out_on_postgresql_with_the_redis_queue(
     pg_url: str,
     redis_url: str,
 ) -> None:
-    import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
     settings = settings.model_copy(update={"database_url": pg_url, "queue_url": redis_url})
     fan_out(settings, *emulated, start_worker, tmp_path)
 

@@ -34,7 +34,7 @@ def setup(settings: Settings, url: str, key: str = KEY) -> tuple[Runtime, Contro
     rt.migrate()
     with rt.session() as session, session.begin():
         shops.add_shop(session, rt.vault, name="Shop A", url=url, key=key)
-    return rt, Control(rt, Tasks(make_huey(settings.resolved_queue_url), rt))
+    return rt, Control(rt, Tasks(make_huey(settings.resolved_queue_url, settings.queue_name), rt))
 
 
 def finished(rt: Runtime, job_id: int) -> Job | None:
@@ -100,9 +100,7 @@ def test_wrong_key_fails_the_job_quickly_without_leaking_the_key(
 def test_import_with_the_redis_queue_and_postgresql(
     settings: Settings, emulated: tuple[EmulatedShop, str], start_worker: WorkerFactory, pg_url: str, redis_url: str
 ) -> None:
-    import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
     settings = settings.model_copy(update={"database_url": pg_url, "queue_url": redis_url})
     rt, control = setup(settings, emulated[1])
     start_worker(settings, "--concurrency", "2")

@@ -24,7 +24,7 @@ def runtime(settings: Settings | None = None) -> Runtime:
 
 
 def control(rt: Runtime) -> Control:
-    return Control(rt, Tasks(make_huey(rt.settings.resolved_queue_url), rt))
+    return Control(rt, Tasks(make_huey(rt.settings.resolved_queue_url, rt.settings.queue_name), rt))
 
 
 def cells(*values: object) -> list[Text]:

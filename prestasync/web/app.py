@@ -57,7 +57,9 @@ def create_app(rt: Runtime, *, queue: JobQueue | None = None, live: events.LiveS
     app.state.reader = reader
     app.state.broadcaster = broadcaster
     app.state.login_limiter = auth.LoginLimiter()
-    app.state.control = Control(rt, queue or Tasks(make_huey(rt.settings.resolved_queue_url), rt))
+    app.state.control = Control(
+        rt, queue or Tasks(make_huey(rt.settings.resolved_queue_url, rt.settings.queue_name), rt)
+    )
     app.state.metrics_registry = web_registry(reader, broadcaster, app.state.control.queue)
     signed_in = [Depends(require_principal)]
     app.include_router(router, dependencies=signed_in)
