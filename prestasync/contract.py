@@ -105,6 +105,18 @@ class FailureGroups(Out):
     offset: int
 
 
+class ChangeSummary(Out):
+    """What an export did (or, for a preview, would do), grouped: new products, and how many
+    updated products change each field (`price`, `stock`, `name`, `categories`…)."""
+
+    created: int
+    updated: int
+    unchanged: int
+    drift: int = Field(description="products changed in the shop since the preview: not written")
+    failed: int
+    fields: dict[str, int] = Field(description="updated products per changed field")
+
+
 class JobsStarted(Out):
     """The answer to starting one job per shop."""
 
@@ -269,6 +281,7 @@ def money(value: Decimal) -> str:
 # -- CSV ----------------------------------------------------------------------------------------
 
 FAILURES_CSV = ["sku", "remote_id", "error_code", "message", "at"]
+CHANGES_CSV = ["sku", "outcome", "field", "before", "after"]
 
 
 def failure_row(item: ItemOut) -> list[str]:
@@ -280,6 +293,20 @@ def failure_row(item: ItemOut) -> list[str]:
         as_text(item.message or ""),
         iso(item.updated_at) or "",
     ]
+
+
+def change_rows(item: ItemOut) -> list[list[str]]:
+    """An item's changes as rows under `CHANGES_CSV`, one per field (a new product: one row)."""
+    sku, outcome = as_text(item.sku), item.outcome or ""
+    if not item.changes:
+        return [[sku, outcome, "", "", ""]]
+    return [[sku, outcome, name, _cell(pair[0]), _cell(pair[1])] for name, pair in sorted(item.changes.items())]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return as_text(", ".join(map(str, value)) if isinstance(value, list) else str(value))
 
 
 def as_text(value: str) -> str:

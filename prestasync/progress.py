@@ -206,17 +206,19 @@ def estimate(processed: int, total: int, elapsed_s: float | None) -> tuple[float
 
 
 _QUOTED = re.compile(r"""(["'])(?:(?!\1).){0,200}\1""")
-_NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?\d+(?:[.,]\d+)*")
+_RECORD = re.compile(r"\b(product|combination|image|category|row|item)\s+#?\d+", re.IGNORECASE)
 CAUSE_MAX = 255
 
 
 def cause_of(message: str, sku: str = "") -> str:
-    """The message with its particulars (SKU, quoted values, numbers) replaced by placeholders.
+    """The message as a sentence that failures of the same kind share: its particulars taken out.
 
-    Failures that differ only in those particulars share a cause, so the error view can
-    say "412 x price 'N' is not a valid price" instead of listing 412 near-identical lines.
+    The SKU becomes "the product", a record number ("product #12") "a product", and a quoted
+    value "…", so the error view can say "412 × price '…' is not a valid price" and group them,
+    and still read as a sentence, without template placeholders. Where a message carries other
+    particulars, its writer passes an explicit cause instead (`ledger.NewItem.cause`).
     """
-    text = message.replace(sku, "{sku}") if sku else message
+    text = message.replace(sku, "the product") if sku and len(sku) > 1 else message
     text = _QUOTED.sub("'…'", text)
-    text = _NUMBER.sub("N", text)
+    text = _RECORD.sub(lambda m: f"a {m.group(1).lower()}", text)
     return " ".join(text.split())[:CAUSE_MAX]

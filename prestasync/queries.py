@@ -6,7 +6,7 @@ a reader never takes the write lock and cannot hold up job writers).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from prestasync.contract import FailureGroupOut
+from prestasync.contract import ChangeSummary, FailureGroupOut
 from prestasync.errors import JobNotFound
 from prestasync.models import Job, JobItem
 from prestasync.progress import ACTIVE, TERMINAL, ItemState, JobStatus, JobType, Outcome
@@ -160,22 +160,52 @@ def changed_items(
     field: str | None = None,
     offset: int = 0,
     limit: int = 100,
-) -> list[JobItem]:
-    """One page of the items that change (or, in a preview, would change) a shop record.
+) -> tuple[list[JobItem], int]:
+    """One page of the items that change (or, in a preview, would change) a shop record, and
+    how many there are: created, updated, or drifted; `outcome` narrows to one kind, `field` to
+    items whose changes touch that field (`price`, `stock`, `name`…, any language)."""
+    query = select(JobItem).where(*_changing(job_id, outcome)).order_by(JobItem.id)
+    if field is None:
+        total = int(session.execute(select(func.count(JobItem.id)).where(*_changing(job_id, outcome))).scalar() or 0)
+        return list(session.execute(query.offset(offset).limit(limit)).scalars()), total
+    # JSON keys cannot be filtered alike on three engines: read the changing items in pages.
+    matching = [item for item in _all(session, query) if _touches(item, field)]
+    return matching[offset : offset + limit], len(matching)
 
-    Done items with outcome created or updated, and planned items of a preview; `outcome`
-    narrows to one kind, `field` to items whose changes touch that field.
-    """
-    query = select(JobItem).where(*_changing(job_id, outcome))
-    rows = list(session.execute(query.order_by(JobItem.id)).scalars()) if field else None
-    if rows is not None:  # JSON keys cannot be filtered alike on three engines; pages are small
-        matching = [r for r in rows if r.changes and any(k.split(".")[0] == field for k in r.changes)]
-        return matching[offset : offset + limit]
-    return list(session.execute(query.order_by(JobItem.id).offset(offset).limit(limit)).scalars())
+
+def change_summary(session: Session, job_id: int) -> ChangeSummary:
+    """The job's outcomes counted, and updated products per changed field."""
+    counts = dict(
+        session.execute(
+            select(JobItem.outcome, func.count(JobItem.id))
+            .where(JobItem.job_id == job_id, JobItem.outcome.is_not(None))
+            .group_by(JobItem.outcome)
+        ).all()
+    )
+    fields: dict[str, int] = {}
+    query = select(JobItem).where(*_changing(job_id, Outcome.UPDATED)).order_by(JobItem.id)
+    for item in _all(session, query):
+        for name in {key.split(".")[0] for key in item.changes or {}}:
+            fields[name] = fields.get(name, 0) + 1
+    return ChangeSummary(
+        created=counts.get(Outcome.CREATED.value, 0),
+        updated=counts.get(Outcome.UPDATED.value, 0),
+        unchanged=counts.get(Outcome.UNCHANGED.value, 0),
+        drift=counts.get(Outcome.DRIFT.value, 0),
+        failed=count_failed_items(session, job_id),
+        fields=dict(sorted(fields.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
 
 
-def count_changed_items(session: Session, job_id: int, *, outcome: Outcome | None = None) -> int:
-    return int(session.execute(select(func.count(JobItem.id)).where(*_changing(job_id, outcome))).scalar() or 0)
+def _all(session: Session, query: Select[JobItem], page: int = 1000) -> Iterator[JobItem]:
+    offset = 0
+    while rows := list(session.execute(query.offset(offset).limit(page)).scalars()):
+        yield from rows
+        offset += len(rows)
+
+
+def _touches(item: JobItem, field: str) -> bool:
+    return any(key.split(".")[0] == field for key in item.changes or {})
 
 
 def _changing(job_id: int, outcome: Outcome | None) -> list[ColumnElement[bool]]:

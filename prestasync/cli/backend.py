@@ -28,6 +28,7 @@ from prestasync import catalogue, queries, shops
 from prestasync.cli.common import control, runtime
 from prestasync.config import Settings
 from prestasync.contract import (
+    ChangeSummary,
     ItemOut,
     JobOut,
     JobsStarted,
@@ -40,7 +41,7 @@ from prestasync.contract import (
 )
 from prestasync.control import Control
 from prestasync.errors import RemoteError, ShopNotFound
-from prestasync.progress import JobType
+from prestasync.progress import JobType, Outcome
 from prestasync.runtime import Runtime
 
 T = TypeVar("T")
@@ -86,6 +87,14 @@ class Backend(Protocol):
     def cancel(self, job_id: int) -> JobOut: ...
 
     def retry(self, job_id: int, failed_only: bool) -> JobOut: ...
+
+    def confirm(self, job_id: int) -> JobOut: ...
+
+    def apply(self, job_id: int, confirmed: bool) -> JobOut: ...
+
+    def changes(self, job_id: int, outcome: str | None, field: str | None) -> Listing[ItemOut]: ...
+
+    def change_summary(self, job_id: int) -> ChangeSummary: ...
 
     def list_shops(self) -> list[ShopOut]: ...
 
@@ -176,6 +185,30 @@ class LocalBackend:
     def retry(self, job_id: int, failed_only: bool) -> JobOut:
         return job_out(self.control.retry(job_id, failed_only=failed_only))
 
+    def confirm(self, job_id: int) -> JobOut:
+        return job_out(self.control.confirm(job_id))
+
+    def apply(self, job_id: int, confirmed: bool) -> JobOut:
+        return job_out(self.control.apply(job_id, confirmed=confirmed))
+
+    def changes(self, job_id: int, outcome: str | None, field: str | None) -> Listing[ItemOut]:
+        kind = Outcome(outcome) if outcome else None
+        with self.rt.session() as session:
+            queries.get_job(session, job_id)
+            _, total = queries.changed_items(session, job_id, outcome=kind, field=field, limit=1)
+
+        def fetch(offset: int, size: int) -> list[ItemOut]:
+            with self.rt.session() as session:
+                page, _ = queries.changed_items(session, job_id, outcome=kind, field=field, offset=offset, limit=size)
+                return [item_out(i) for i in page]
+
+        return Listing(total, _paged(fetch, None, LOCAL_PAGE))
+
+    def change_summary(self, job_id: int) -> ChangeSummary:
+        with self.rt.session() as session:
+            queries.get_job(session, job_id)
+            return queries.change_summary(session, job_id)
+
     def list_shops(self) -> list[ShopOut]:
         with self.rt.session() as session:
             return [shop_out(shop) for shop in shops.list_shops(session)]
@@ -255,6 +288,20 @@ class RemoteBackend:
     def retry(self, job_id: int, failed_only: bool) -> JobOut:
         params = {"failed_only": "true" if failed_only else "false"}
         return self._model(JobOut, self._call("POST", f"/api/jobs/{job_id}/retry", params=params))
+
+    def confirm(self, job_id: int) -> JobOut:
+        return self._model(JobOut, self._call("POST", f"/api/jobs/{job_id}/confirm"))
+
+    def apply(self, job_id: int, confirmed: bool) -> JobOut:
+        params = {"confirmed": "true" if confirmed else "false"}
+        return self._model(JobOut, self._call("POST", f"/api/jobs/{job_id}/apply", params=params))
+
+    def changes(self, job_id: int, outcome: str | None, field: str | None) -> Listing[ItemOut]:
+        query = {k: v for k, v in (("outcome", outcome), ("field", field)) if v}
+        return self._listing(ItemOut, f"/api/jobs/{job_id}/changes", query, limit=None, size=API_ERRORS_PAGE)
+
+    def change_summary(self, job_id: int) -> ChangeSummary:
+        return self._model(ChangeSummary, self._call("GET", f"/api/jobs/{job_id}/changes/summary"))
 
     def list_shops(self) -> list[ShopOut]:
         found = self._call("GET", "/api/shops")

@@ -18,7 +18,7 @@ from rich.table import Table
 from prestasync import ledger
 from prestasync.cli.backend import Backend, backend, local_only
 from prestasync.cli.common import cells, print_json, print_json_list, runtime, shown
-from prestasync.contract import FAILURES_CSV, JobOut, failure_row
+from prestasync.contract import CHANGES_CSV, FAILURES_CSV, JobOut, change_rows, failure_row
 from prestasync.errors import InvalidInput
 from prestasync.models import SKU_MAX
 from prestasync.progress import JobStatus, JobType
@@ -47,14 +47,37 @@ def _start(type: JobType, shop_names: list[str], params: dict[str, object], wait
         return
     finals = _watch(be, [job.id for job in started])
     for final in finals:
-        out.print(f"job {final.id} {final.status}: {final.processed}/{final.total} processed, {final.failed} failed")
+        out.print(_outcome_line(final))
         if final.error_message:
             err.print(f"job {final.id}: {final.error_message}")
-    raise typer.Exit(0 if all(j.status == JobStatus.COMPLETED for j in finals) else 1)
+        if final.status == JobStatus.HELD:
+            err.print(f"job {final.id} waits for confirmation: prestasync jobs confirm {final.id}")
+    raise typer.Exit(_exit_code(finals))
+
+
+def _exit_code(finals: list[JobOut]) -> int:
+    """0 when every job completed, 3 when one waits for confirmation (held), else 1."""
+    if all(j.status == JobStatus.COMPLETED for j in finals):
+        return 0
+    return 3 if any(j.status == JobStatus.HELD for j in finals) else 1
+
+
+def _outcome_line(job: JobOut) -> str:
+    line = f"job {job.id} {job.status}: {job.processed}/{job.total} processed, {job.failed} failed"
+    if job.type != JobType.IMPORT or job.created or job.updated:
+        verbs = ("would create", "would update") if job.preview else ("created", "updated")
+        line += f"; {verbs[0]} {job.created}, {verbs[1]} {job.updated}, unchanged {job.unchanged}"
+    return line
 
 
 SHOPS = typer.Option(..., "--shop", help="The shop's name; repeat it for one job per shop.")
-WAIT = typer.Option(False, help="Block until the jobs end; exit 1 unless all completed.")
+WAIT = typer.Option(False, help="Block until the jobs end (or wait held); exit 0 completed, 3 held, 1 otherwise.")
+DRY_RUN = typer.Option(False, "--dry-run", help="Preview: read and compare, write nothing (see `jobs changes`).")
+CONFIRM = typer.Option(False, "--confirm", help="Approve in advance: the change guard does not hold this job.")
+
+
+def _flags(dry_run: bool, confirm: bool) -> dict[str, object]:
+    return {k: True for k, v in (("dry_run", dry_run), ("confirmed", confirm)) if v}
 
 
 def import_(
@@ -70,9 +93,11 @@ def export(
     shop: list[str] = SHOPS,
     sku: list[str] = typer.Option([], help="Export only these SKUs (repeatable); all when omitted."),
     wait: bool = WAIT,
+    dry_run: bool = DRY_RUN,
+    confirm: bool = CONFIRM,
 ) -> None:
-    """Push catalogue products to shops."""
-    _start(JobType.EXPORT, shop, {"skus": _skus(sku)} if sku else {}, wait)
+    """Push catalogue products to shops: only what differs is written."""
+    _start(JobType.EXPORT, shop, {**({"skus": _skus(sku)} if sku else {}), **_flags(dry_run, confirm)}, wait)
 
 
 def _skus(given: list[str]) -> list[str]:
@@ -84,9 +109,9 @@ def _skus(given: list[str]) -> list[str]:
     return [s.strip() for s in given]
 
 
-def sync(shop: list[str] = SHOPS, wait: bool = WAIT) -> None:
-    """Push the products changed since the last successful sync with each shop."""
-    _start(JobType.SYNC, shop, {}, wait)
+def sync(shop: list[str] = SHOPS, wait: bool = WAIT, dry_run: bool = DRY_RUN, confirm: bool = CONFIRM) -> None:
+    """Push the products changed since the last successful sync (or full export) with each shop."""
+    _start(JobType.SYNC, shop, _flags(dry_run, confirm), wait)
 
 
 def cleanup(days: int = typer.Option(7, min=0, max=36_500, help="Delete finished jobs older than this.")) -> None:
@@ -166,6 +191,49 @@ def retry(job_id: int = JOB_ID, failed_only: bool = typer.Option(False, help="On
     out.print(f"job {job.id} queued: retry of job {job_id} ({what})")
 
 
+@jobs_app.command("confirm")
+def confirm(job_id: int = JOB_ID) -> None:
+    """Release a job the change guard held: it writes its plan."""
+    job = backend().confirm(job_id)
+    out.print(f"job {job.id} confirmed: it writes its plan now (watch: jobs watch {job.id})")
+
+
+@jobs_app.command("apply")
+def apply(job_id: int = JOB_ID, confirm: bool = CONFIRM) -> None:
+    """Write exactly what a completed preview (`--dry-run`) planned, as a new job."""
+    job = backend().apply(job_id, confirm)
+    out.print(f"job {job.id} queued: applies preview {job_id} (watch: jobs watch {job.id})")
+
+
+@jobs_app.command("changes")
+def changes(
+    job_id: int = JOB_ID,
+    as_csv: bool = typer.Option(False, "--csv", help="One CSV row per changed field on stdout."),
+    outcome: str = typer.Option("", help="created | updated | drift"),
+    field: str = typer.Option("", help="Only products whose changes touch this field (price, stock, name…)."),
+) -> None:
+    """What a job changed (a preview: would change), product by product, before → after."""
+    if outcome and outcome not in ("created", "updated", "drift"):
+        raise InvalidInput(f"unknown outcome {outcome!r}: created, updated or drift")
+    be = backend()
+    listing = be.changes(job_id, outcome or None, field or None)
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(CHANGES_CSV)
+        for item in listing.items:
+            writer.writerows(change_rows(item))
+        return
+    summary = be.change_summary(job_id)
+    fields = ", ".join(f"{name} {n}" for name, n in summary.fields.items()) or "none"
+    out.print(
+        f"new {summary.created}, updated {summary.updated} ({fields}), unchanged {summary.unchanged}, "
+        f"drift {summary.drift}, failed {summary.failed}"
+    )
+    for item in listing.items:
+        for row in change_rows(item):
+            out.print("\t".join(row))
+
+
 @jobs_app.command("watch")
 def watch(
     job_id: int = typer.Argument(None, min=1, max=2**63 - 1, help="A job; all active jobs when omitted."),
@@ -197,8 +265,8 @@ def _watch(be: Backend, ids: list[int]) -> list[JobOut]:
             current = [be.get_job(i) for i in ids]
             for job in current:
                 _draw(bars, tasks[job.id], job)
-            if all(j.status.is_terminal for j in current):
-                return current
+            if all(j.status.is_terminal or j.status == JobStatus.HELD for j in current):
+                return current  # a held job waits for a person: no use watching it
             time.sleep(be.poll_s)
 
 

@@ -32,7 +32,7 @@ from prestasync.prestashop import (
     Unauthorized,
     ValidationFailed,
 )
-from prestasync.progress import ItemState, Outcome, cause_of
+from prestasync.progress import ItemState, Outcome
 
 FACTS = FactsCache()
 NEW = "new"  # the digest of "no such product in the shop"
@@ -55,7 +55,8 @@ class Step:
 class BatchWork:
     ctx: JobContext
     stage: str
-    digests: dict[int, str | None]
+    # For items planned by the read stage: the digest of what they saw then, and their note.
+    earlier: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     closed: set[int] = field(default_factory=set)
     _streak: int = 0  # writes failed in a row because the shop gave no usable answer
 
@@ -71,6 +72,8 @@ class BatchWork:
         for item_id, sku in items:
             ctx.tracker.check_cancel()
             step = Step(item_id, sku)
+            _, earlier_note = self.earlier.get(item_id, (None, None))
+            step.notes += [earlier_note] if earlier_note else []
             close = self._one(client, view, batch, found, step, created)
             if close is not None:
                 self._close(close)
@@ -104,8 +107,9 @@ class BatchWork:
         step.source_id = source.product.id
         shop_side = found[step.sku]
         if shop_side.unreadable:
-            return _failed(step, shop_side.unreadable, "unreadable", "the shop's product could not be read")
-        step.notes += [shop_side.note] if shop_side.note else []
+            return _failed(step, shop_side.unreadable, "unreadable", "the shop has the product but it cannot be read")
+        if shop_side.note and shop_side.note not in step.notes:
+            step.notes.append(shop_side.note)
         record = shop_side.record
         step.current = current_of(record, shop_side.stock.quantity if shop_side.stock else None) if record else None
         step.seen = digest(step.current) if step.current else NEW
@@ -114,7 +118,7 @@ class BatchWork:
             wanted = desired(source, view, step.current, category_ids, has_combinations=shop_side.has_combinations)
         except Unexportable as exc:
             return _failed(step, str(exc), "unexportable", str(exc))
-        step.notes += list(wanted.notes)
+        step.notes += [note for note in wanted.notes if note not in step.notes]
         step.plan = _readable(plan(wanted.state, step.current, view.iso_of), view, new_paths)
         if step.plan.empty:
             return self._done(step, Outcome.UNCHANGED, remote_id=record.id if record else None)
@@ -145,7 +149,7 @@ class BatchWork:
     def _drifted(self, step: Step) -> bool:
         if not self.ctx.job.params.get("apply_of"):
             return False  # the job's own plan, read seconds ago: written after this fresh comparison
-        seen = self.digests.get(step.item_id)
+        seen, _ = self.earlier.get(step.item_id, (None, None))
         return seen is not None and seen != step.seen
 
     def _write(
@@ -253,4 +257,5 @@ def _cause(exc: PrestaShopError) -> str:
     """A sentence to group failures by: the shop's message without the record's particulars."""
     if isinstance(exc, ShopUnavailable):
         return "the shop gave no usable answer to the write (5xx or timeout); retry the failed items"
-    return cause_of(exc.message or str(exc))
+    # The shop's own message names the field and the rule; it carries none of our values.
+    return " ".join((exc.message or type(exc).__name__).split())

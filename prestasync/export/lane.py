@@ -36,8 +36,10 @@ MIN_BATCH = 5
 
 @dataclass
 class Claimed:
+    """The batch's items, and for items planned earlier what they saw then and the note they got."""
+
     items: list[tuple[int, str]] = field(default_factory=list)
-    digests: dict[int, str | None] = field(default_factory=dict)
+    earlier: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 def run_lane(ctx: JobContext) -> None:
@@ -66,12 +68,12 @@ def _batch(ctx: JobContext) -> bool:
     """Claim and handle one batch; False when there was nothing to claim or the job stopped."""
     stage = ctx.job.checkpoint or stages.READ
     claimed = Claimed()
-    work = BatchWork(ctx, stage, {})
+    work = BatchWork(ctx, stage)
     try:
         claimed = _claim(ctx, stage)
         if not claimed.items:
             return False
-        work.digests = claimed.digests
+        work.earlier = claimed.earlier
         ctx.tracker.start_flushing()
         with ctx.connect() as client:
             work.run(client, claimed.items)
@@ -113,9 +115,9 @@ def _claim(ctx: JobContext, stage: str) -> Claimed:
             )
             if ids:
                 items = ledger.claim(session, ctx.job.id, ids, lease, source)
-                rows = session.execute(select(JobItem.id, JobItem.digest).where(JobItem.id.in_(ids)))
-                digests = {item_id: seen for item_id, seen in rows}  # noqa: C416 - a Result has keys()
-                return Claimed(items, digests)
+                query = select(JobItem.id, JobItem.digest, JobItem.message).where(JobItem.id.in_(ids))
+                earlier = {item_id: (seen, note) for item_id, seen, note in session.execute(query)}
+                return Claimed(items, earlier)
     return Claimed()
 
 

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from prestasync import catalogue, queries, shops, stats
 from prestasync.contract import (
+    CHANGES_CSV,
     FAILURES_CSV,
+    ChangeSummary,
     DayStats,
     FailureGroups,
     ItemOut,
@@ -31,6 +33,7 @@ from prestasync.contract import (
     ProductOut,
     ShopOut,
     ShopStats,
+    change_rows,
     failure_row,
     item_out,
     job_out,
@@ -38,7 +41,7 @@ from prestasync.contract import (
     shop_out,
 )
 from prestasync.models import SHOP_NAME_MAX, SHOP_URL_MAX, SKU_MAX
-from prestasync.progress import JobType
+from prestasync.progress import JobType, Outcome
 from prestasync.web.deps import ControlDep, ReadSessionDep, RuntimeDep, SessionDep
 
 MAX_ID = 2**63 - 1  # the largest id any of the three databases stores
@@ -81,6 +84,7 @@ class JobParams(BaseModel):
         None, max_length=100_000, description="import: exactly these shop product ids"
     )
     dry_run: bool = Field(False, description="export/sync: read and compare only, write nothing (a preview)")
+    confirmed: bool = Field(False, description="export/sync: let the change guard pass (seen and approved)")
 
 
 class JobRequest(BaseModel):
@@ -211,6 +215,74 @@ def cancel_job(job_id: JobId, control: ControlDep) -> JobOut:
 @router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobOut, responses=_problems(404, 409))
 def retry_job(job_id: JobId, control: ControlDep, failed_only: bool = False) -> JobOut:
     return job_out(control.retry(job_id, failed_only=failed_only))
+
+
+@router.post("/jobs/{job_id}/confirm", status_code=202, response_model=JobOut, responses=_problems(404, 409))
+def confirm_job(job_id: JobId, control: ControlDep) -> JobOut:
+    """Release a job the change guard held: it writes its plan."""
+    return job_out(control.confirm(job_id))
+
+
+@router.post("/jobs/{job_id}/apply", status_code=202, response_model=JobOut, responses=_problems(404, 409))
+def apply_preview(job_id: JobId, control: ControlDep, confirmed: bool = False) -> JobOut:
+    """Write exactly what a completed preview planned (a new job); products changed in the shop
+    since the preview are reported as drift and left alone."""
+    return job_out(control.apply(job_id, confirmed=confirmed))
+
+
+@router.get("/jobs/{job_id}/changes", response_model=Page[ItemOut], responses=_problems(404))
+def job_changes(
+    job_id: JobId,
+    session: ReadSessionDep,
+    outcome: Literal["created", "updated", "drift"] | None = None,
+    field: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$", description="e.g. price, stock")] = None,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Page[ItemOut]:
+    """The products the job changed (a preview: would change), each with its fields before → after."""
+    queries.get_job(session, job_id)
+    kind = Outcome(outcome) if outcome else None
+    page, total = queries.changed_items(session, job_id, outcome=kind, field=field, offset=offset, limit=limit)
+    return Page[ItemOut](items=[item_out(i) for i in page], total=total, offset=offset, limit=limit)
+
+
+@router.get("/jobs/{job_id}/changes/summary", response_model=ChangeSummary, responses=_problems(404))
+def job_change_summary(job_id: JobId, session: ReadSessionDep) -> ChangeSummary:
+    """The changes grouped: new products, updated products per field, drift, failures."""
+    queries.get_job(session, job_id)
+    return queries.change_summary(session, job_id)
+
+
+@router.get(
+    "/jobs/{job_id}/changes.csv",
+    response_class=StreamingResponse,
+    responses={**_problems(404), 200: {"content": {"text/csv": {}}, "description": "one row per changed field"}},
+)
+def job_changes_csv(job_id: JobId, session: ReadSessionDep) -> StreamingResponse:
+    queries.get_job(session, job_id)
+    headers = {"Content-Disposition": f'attachment; filename="job-{job_id}-changes.csv"'}
+    return StreamingResponse(
+        _change_rows(session.get_bind(), job_id), media_type="text/csv; charset=utf-8", headers=headers
+    )
+
+
+def _change_rows(bind: Engine | Connection, job_id: int) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CHANGES_CSV)
+    offset = 0
+    with Session(bind) as session:
+        while True:
+            page, _ = queries.changed_items(session, job_id, offset=offset, limit=1000)
+            if not page:
+                break
+            for item in page:
+                writer.writerows(change_rows(item_out(item)))
+            offset += len(page)
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
 
 
 @router.get("/shops", response_model=list[ShopOut])

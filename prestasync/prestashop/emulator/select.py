@@ -81,8 +81,8 @@ def compile_filter(f: Field, value: str) -> Callable[[str], bool]:
         return _like(pre + body + post)
     if pre == "" and post == "":
         if body.find("|") > 0:
-            tests = [eq(x) for x in body.split("|")]
-            return lambda v: any(t(v) for t in tests)
+            wanted = {key(x) for x in body.split("|")}  # one key per row, not one comparison per literal
+            return lambda v: key(v) in wanted
         between = _BETWEEN.match(body)
         if between:
             lo, hi = _php_sorted(*between.groups())
