@@ -51,23 +51,7 @@ class Harness:
             return list(session.execute(select(JobItem).where(JobItem.job_id == job_id).order_by(JobItem.id)).scalars())
 
     def add_products(self, n: int, *, start: int = 1, **values: Any) -> None:
-        now = utcnow()
-        rows = [
-            {
-                "sku": f"P-{i:05d}",
-                "name": {"en": f"Thing {i}", "pl": f"Rzecz {i}"},
-                "description": {"en": f"About thing {i}\r\nsecond line"},
-                "price": Decimal(i % 97) + Decimal("0.99"),
-                "quantity": i % 13 + 1,
-                "active": True,
-                "created_at": now,
-                "updated_at": now,
-                **values,
-            }
-            for i in range(start, start + n)
-        ]
-        with Session(self.rt.engine) as session, session.begin():
-            session.execute(insert(Product), rows)
+        add_products(self.rt, n, start=start, **values)
 
     def update(self, sku: str, **values: Any) -> None:
         with Session(self.rt.engine) as session, session.begin():
@@ -83,6 +67,27 @@ class Harness:
     def shop_row(self, name: str) -> Shop:
         with Session(self.rt.engine) as session:
             return shops.find_shop(session, name)
+
+
+def add_products(rt: Runtime, n: int, *, start: int = 1, **values: Any) -> None:
+    """Catalogue products `P-00001`… with names in en and pl, a two-line description, stock."""
+    now = utcnow()
+    rows = [
+        {
+            "sku": f"P-{i:05d}",
+            "name": {"en": f"Thing {i}", "pl": f"Rzecz {i}"},
+            "description": {"en": f"About thing {i}\r\nsecond line"},
+            "price": Decimal(i % 97) + Decimal("0.99"),
+            "quantity": i % 13 + 1,
+            "active": True,
+            "created_at": now,
+            "updated_at": now,
+            **values,
+        }
+        for i in range(start, start + n)
+    ]
+    with Session(rt.engine) as session, session.begin():
+        session.execute(insert(Product), rows)
 
 
 def counts(shop: EmulatedShop) -> tuple[int, int]:
