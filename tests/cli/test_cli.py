@@ -240,3 +240,22 @@ def test_remote_mode_refuses_a_wrong_token_and_names_a_dead_server(settings: Set
     assert one_error_line(down).startswith(f"error: cannot reach the server at {dead_url}: ")
     assert all(wrong not in r.stdout + r.stderr for r in (refused, down))
     assert list(client_home.iterdir()) == []
+
+
+def test_json_lists_print_every_row_and_tables_say_when_they_are_cut(settings: Settings) -> None:
+    """CONTRACT: `products list --json` prints the catalogue, all of it, unless --limit is given."""
+    from tests.export.harness import add_products
+
+    rt = Runtime(settings)
+    rt.migrate()
+    add_products(rt, 3000)
+    rt.dispose()
+    listed = cli(settings, "products", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 3000 and len({r["sku"] for r in rows}) == 3000
+    limited = json.loads(cli(settings, "products", "list", "--json", "--limit", "7").stdout)
+    assert [r["sku"] for r in limited] == [f"P-{i:05d}" for i in range(1, 8)]
+    table = cli(settings, "products", "list")
+    assert "showing 50 of 3000" in table.stdout
+    assert "showing" not in cli(settings, "products", "list", "--search", "P-00001").stdout
