@@ -59,6 +59,7 @@ class JobOut(Out):
     attempts: int
     version: int
     preview: bool = Field(description="a dry run: it read and compared, and wrote nothing")
+    activity: str | None = Field(None, description="what a worker is doing inside a long item now")
     actions: list[Action] = Field(description="what a person may do to the job now")
 
 
@@ -225,6 +226,7 @@ def job_out(job: Job, *, now: datetime | None = None) -> JobOut:
         attempts=job.attempts,
         version=job.version,
         preview=preview,
+        activity=job.activity,
         actions=sorted(allowed_actions(job.status, failed=job.failed, preview=preview)),
     )
 

@@ -11,6 +11,7 @@
     │   ├── InvalidTransition  a job state change its current state does not allow
     │   └── ControlError       cancel / retry / confirm / start refused by the job rules
     ├── JobError               a job-level failure (shop deleted, shop down); the job fails with it
+    ├── ItemError              one item cannot be handled as it is; that item fails with the message
     ├── Unavailable            a service we depend on is down (database, queue)    API 503 · CLI exit 1
     ├── ConfigError            the installation is misconfigured                    API 500 · CLI exit 1
     │   └── VaultError         a stored shop key cannot be decrypted (secret key changed)
@@ -76,6 +77,10 @@ class ControlError(Refused):
 
 class JobError(PrestasyncError):
     """A job-level failure (the shop was deleted, the shop is down); the job fails with this message."""
+
+
+class ItemError(PrestasyncError):
+    """One item (a product, a file row) cannot be handled as it is; it fails, the job goes on."""
 
 
 class Unavailable(PrestasyncError):

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, case, delete, func, insert, literal, select, upda
 from sqlalchemy.orm import Session
 
 from prestasync.errors import InvalidTransition, JobNotFound
-from prestasync.models import CAUSE_MAX, CODE_MAX, ITEM_KEY_MAX, MESSAGE_MAX, Job, JobItem, Shop, utcnow
+from prestasync.models import ACTIVITY_MAX, CAUSE_MAX, CODE_MAX, ITEM_KEY_MAX, MESSAGE_MAX, Job, JobItem, Shop, utcnow
 from prestasync.progress import (
     ITEM_OPEN,
     TERMINAL,
@@ -85,9 +85,15 @@ class Delta:
     closes: list[Close] = field(default_factory=list)
     total: int | None = None
     checkpoint: str | None = None
+    activity: str | None = None  # "" clears it
 
     def empty(self) -> bool:
-        return not (self.done or self.items or self.closes) and self.total is None and self.checkpoint is None
+        return (
+            not (self.done or self.items or self.closes)
+            and self.total is None
+            and self.checkpoint is None
+            and self.activity is None
+        )
 
     def merge_back(self, older: Delta) -> None:
         """Put an unwritten older delta back in front of this one; newer values win."""
@@ -97,6 +103,7 @@ class Delta:
         self.closes[:0] = older.closes
         self.total = self.total if self.total is not None else older.total
         self.checkpoint = self.checkpoint if self.checkpoint is not None else older.checkpoint
+        self.activity = self.activity if self.activity is not None else older.activity
 
 
 # -- jobs ---------------------------------------------------------------------------------------
@@ -279,6 +286,8 @@ def _count(session: Session, job_id: int, c: _Counts, delta: Delta, now: datetim
     ]
     if delta.checkpoint is not None:
         assignments.append((Job.checkpoint, delta.checkpoint))
+    if delta.activity is not None:
+        assignments.append((Job.activity, delta.activity[:ACTIVITY_MAX] or None))
     stmt = update(Job).where(Job.id == job_id).ordered_values(*assignments)
     session.execute(stmt.execution_options(synchronize_session=False))
 

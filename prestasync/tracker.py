@@ -165,6 +165,11 @@ class Tracker:
             if checkpoint is not None:
                 self._pending.checkpoint = checkpoint
 
+    def activity(self, text: str | None) -> None:
+        """What this worker is doing inside a long item ("image 3/20"); None when it is done."""
+        with self._lock:
+            self._pending.activity = text or ""
+
     def close_item(self, close: Close) -> None:
         """A claimed item ended (done, failed, skipped, planned, or handed back)."""
         with self._lock:

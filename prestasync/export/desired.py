@@ -5,17 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from prestasync.errors import ItemError
 from prestasync.export.shopview import ShopView
 from prestasync.export.source import Source
-from prestasync.export.state import State
+from prestasync.export.state import Pairs, State
 from prestasync.export.text import for_languages, present
 from prestasync.naming import slug_of
 
 TEXTS = ("name", "description", "description_short")
-
-
-class Unexportable(ValueError):
-    """The catalogue's product cannot be written to a shop as it is; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -33,12 +30,14 @@ def desired(
     categories: dict[int, int],
     *,
     has_combinations: bool,
+    manufacturer: int | None = None,
+    features: Pairs | None = None,
 ) -> Wanted:
     """What `source` should look like in the shop, given the shop's `current` product (None when
-    it has none yet) and the shop ids of the product's categories."""
+    it has none yet) and the shop ids of its categories, manufacturer and feature values."""
     p = source.product
     if not present(p.name):
-        raise Unexportable("the product has no name in any language; give it one before exporting")
+        raise ItemError("the product has no name in any language; give it one before exporting")
     notes: list[str] = []
     fields = {"reference": p.sku, "price": _money(p.price), "active": "1" if p.active else "0"}
     fields.update(_optional(source))
@@ -56,10 +55,12 @@ def desired(
     texts = _texts(source, view, current)
     if missing := [lang.iso_code for lang in view.languages if lang.iso_code not in present(p.name)]:
         notes.append(f"no text in {', '.join(missing)}: filled from the fallback language where the shop had none")
+    if manufacturer is not None:
+        fields["id_manufacturer"] = str(manufacturer)
     stock: int | None = p.quantity
-    if has_combinations or p.kind == "combinations":
+    if has_combinations or p.kind == "combinations" or source.combinations:
         stock = None  # kept per combination; the product's own row is their sum (wire README, fact 18)
-    return Wanted(State(fields, texts, linked or None, stock), tuple(notes))
+    return Wanted(State(fields, texts, linked or None, stock, features), tuple(notes))
 
 
 def _optional(source: Source) -> dict[str, str]:

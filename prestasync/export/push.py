@@ -25,7 +25,7 @@ class Written:
 
 def push(client: PrestaShopClient, sku: str, plan: Plan, current: RemoteProduct | None) -> Written:
     """Apply the product part of `plan` (stock is `push_stock`'s)."""
-    associations = {"categories": list(plan.categories)} if plan.categories is not None else None
+    associations = plan.associations
     if current is not None and not plan.create:
         if plan.fields or plan.texts or associations:
             client.patch("products", current.id, plan.fields, plan.texts, associations, current=current)

@@ -13,24 +13,30 @@ product that now lives at that id, and the item says so.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from prestasync.prestashop import BadRecord, PrestaShopClient, RemoteProduct, StockRow
+from prestasync.prestashop import BadRecord, Combination, PrestaShopClient, Record, RemoteProduct, StockRow
 
 
 @dataclass(frozen=True)
 class Found:
-    """What the shop has for one SKU: its record (None: create it), own stock row, and notes."""
+    """What the shop has for one SKU: its record (None: create it), stock rows, and notes."""
 
     record: RemoteProduct | None = None
-    stock: StockRow | None = None
+    stock: StockRow | None = None  # the product's own row (`id_product_attribute` 0)
     has_combinations: bool = False
     note: str | None = None
     unreadable: str | None = None  # the shop has the product but it could not be read: do not create a twin
+    combinations: tuple[Combination, ...] = ()
+    variant_stock: dict[int, StockRow] = field(default_factory=dict)  # combination id -> its row
+    prices: tuple[Record, ...] = ()
 
 
-def read(client: PrestaShopClient, bound: Mapping[str, int | None]) -> dict[str, Found]:
-    """The shop's records for these SKUs (`bound`: SKU -> the bound shop id, or None)."""
+def read(
+    client: PrestaShopClient, bound: Mapping[str, int | None], *, combinations: bool = False, prices: bool = False
+) -> dict[str, Found]:
+    """The shop's records for these SKUs (`bound`: SKU -> the bound shop id, or None); their
+    combinations and specific prices too when asked (one request each per 100 products)."""
     by_id = _by_id(client, [rid for rid in bound.values() if rid is not None])
     matched: dict[str, RemoteProduct] = {}
     notes: dict[str, str] = {}
@@ -61,17 +67,45 @@ def read(client: PrestaShopClient, bound: Mapping[str, int | None]) -> dict[str,
                 notes[sku] = _join(notes.get(sku), f"the shop has this reference on {others} too; used #{good[0].id}")
             elif sku in notes:
                 notes[sku] = _join(notes[sku], f"matched #{good[0].id} by reference")
-    rows = client.stock_rows_for([r.id for r in matched.values()]) if matched else []
+    ids = [r.id for r in matched.values()]
+    rows = client.stock_rows_for(ids) if ids else []
     own = {row.id_product: row for row in rows if row.id_product_attribute == 0}
-    variants = {row.id_product for row in rows if row.id_product_attribute != 0}
+    variant_rows = {row.id_product_attribute: row for row in rows if row.id_product_attribute != 0}
+    with_variants = {row.id_product for row in variant_rows.values()}
+    combos = _by_product(client.combinations_of(ids)) if combinations and ids else {}
+    price_rows = _prices_by_product(client.specific_prices_of(ids)) if prices and ids else {}
     out: dict[str, Found] = {}
     for sku in bound:
         record = matched.get(sku)
         if record is None:
             out[sku] = Found(note=notes.get(sku), unreadable=unreadable.get(sku))
             continue
-        combos = bool(record.combination_ids) or record.id in variants
-        out[sku] = Found(record, own.get(record.id), combos, notes.get(sku))
+        mine = combos.get(record.id, ())
+        out[sku] = Found(
+            record,
+            own.get(record.id),
+            bool(record.combination_ids) or record.id in with_variants,
+            notes.get(sku),
+            combinations=tuple(mine),
+            variant_stock={c.id: variant_rows[c.id] for c in mine if c.id in variant_rows},
+            prices=tuple(price_rows.get(record.id, ())),
+        )
+    return out
+
+
+def _by_product(found: list[Combination | BadRecord]) -> dict[int, list[Combination]]:
+    out: dict[int, list[Combination]] = {}
+    for combination in found:
+        if isinstance(combination, Combination) and combination.product_id.isdigit():
+            out.setdefault(int(combination.product_id), []).append(combination)
+    return out
+
+
+def _prices_by_product(found: list[Record | BadRecord]) -> dict[int, list[Record]]:
+    out: dict[int, list[Record]] = {}
+    for price in found:
+        if isinstance(price, Record) and price.fields.get("id_product", "").isdigit():
+            out.setdefault(int(price.fields["id_product"]), []).append(price)
     return out
 
 

@@ -36,6 +36,24 @@ class RemoteTree:
 
 
 @dataclass
+class Options:
+    """The shop's attribute groups by key, their values by (group, key), and every value id."""
+
+    groups: dict[str, int]
+    values: dict[tuple[int, str], int]
+    value_ids: set[int]
+
+
+@dataclass
+class Features:
+    """The shop's features by key, their shared values by (feature, key), and every value id."""
+
+    features: dict[str, int]
+    values: dict[tuple[int, str], int]
+    value_ids: set[int]
+
+
+@dataclass
 class Facts:
     """What was read of one shop for one job, shared by the job's lanes in this process."""
 
@@ -124,6 +142,50 @@ class ShopView:
                 groups.setdefault(" ".join(row.fields.get("name", "").split()).casefold(), row.id)
                 active += [row.id] if row.fields.get("active", "1") == "1" else []
         return groups, min(active, default=None)
+
+    @property
+    def options(self) -> Options:
+        return self._once("options", self._read_options)
+
+    def _read_options(self) -> Options:
+        groups = {self._key(r): r.id for r in self.client.product_options() if isinstance(r, Record)}
+        values: dict[tuple[int, str], int] = {}
+        ids: set[int] = set()
+        for r in self.client.product_option_values():
+            if isinstance(r, Record) and r.fields.get("id_attribute_group", "").isdigit():
+                values.setdefault((int(r.fields["id_attribute_group"]), self._key(r)), r.id)
+                ids.add(r.id)
+        return Options(groups, values, ids)
+
+    @property
+    def features(self) -> Features:
+        return self._once("features", self._read_features)
+
+    def _read_features(self) -> Features:
+        features = {self._key(r): r.id for r in self.client.product_features() if isinstance(r, Record)}
+        values: dict[tuple[int, str], int] = {}
+        ids: set[int] = set()
+        for r in self.client.product_feature_values():
+            if isinstance(r, Record) and r.fields.get("id_feature", "").isdigit():
+                if r.fields.get("custom", "0") != "1":
+                    values.setdefault((int(r.fields["id_feature"]), self._key(r, "value")), r.id)
+                ids.add(r.id)
+        return Features(features, values, ids)
+
+    @property
+    def manufacturers(self) -> dict[str, int]:
+        def read() -> dict[str, int]:
+            found: dict[str, int] = {}
+            for r in self.client.manufacturers():
+                if isinstance(r, Record):
+                    found.setdefault(key_of({"en": r.fields.get("name", "")}), r.id)
+            return found
+
+        return self._once("manufacturers", read)
+
+    def _key(self, record: Record, field: str = "name") -> str:
+        names = {self.iso_of.get(lang, str(lang)): text for lang, text in record.i18n.get(field, {}).items()}
+        return key_of(names)
 
     @property
     def tree(self) -> RemoteTree:

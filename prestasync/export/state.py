@@ -32,14 +32,18 @@ CREATE_DEFAULTS = {"state": "1", "available_for_order": "1", "show_price": "1", 
 EXCERPT = 80
 
 
+Pairs = tuple[tuple[int, int], ...]  # (feature id, feature value id), sorted
+
+
 @dataclass(frozen=True)
 class State:
-    """A product's fields in shop terms. `categories`/`stock` are None when not managed."""
+    """A product's fields in shop terms. `categories`, `features`, `stock`: None when not managed."""
 
     fields: dict[str, str]
     texts: dict[str, dict[int, str]]
     categories: tuple[int, ...] | None = None
     stock: int | None = None
+    features: Pairs | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,17 @@ class Plan:
     categories: tuple[int, ...] | None = None
     stock: int | None = None
     changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [before, after], for people
+    features: Pairs | None = None
+
+    @property
+    def associations(self) -> dict[str, list[Any]] | None:
+        """The associations to send (each replaces the shop's whole list: wire README, fact 27)."""
+        out: dict[str, list[Any]] = {}
+        if self.categories is not None:
+            out["categories"] = list(self.categories)
+        if self.features is not None:
+            out["product_features"] = [{"id": str(f), "id_feature_value": str(v)} for f, v in self.features]
+        return out or None
 
     @property
     def empty(self) -> bool:
@@ -62,7 +77,8 @@ class Plan:
 def current_of(record: RemoteProduct, stock: int | None) -> State:
     """The shop's product as a `State` (its stock from its own stock row, never `<quantity>`)."""
     texts = {name: dict(record.i18n.get(name, {})) for name in TEXT_FIELDS}
-    return State(dict(record.fields), texts, tuple(sorted(record.category_ids)), stock)
+    features = tuple(sorted((f, int(v)) for f, v in record.feature_values if v.isdigit()))
+    return State(dict(record.fields), texts, tuple(sorted(record.category_ids)), stock, features)
 
 
 def plan(desired: State, current: State | None, iso_of: dict[int, str]) -> Plan:
@@ -88,7 +104,11 @@ def plan(desired: State, current: State | None, iso_of: dict[int, str]) -> Plan:
     if desired.stock is not None and desired.stock != current.stock:
         stock = desired.stock
         changes["stock"] = [current.stock, desired.stock]
-    return Plan(False, fields, texts, categories, stock, changes)
+    features = None
+    if desired.features is not None and set(desired.features) != set(current.features or ()):
+        features = desired.features
+        changes["features"] = [_pairs(current.features or ()), _pairs(desired.features)]
+    return Plan(False, fields, texts, categories, stock, changes, features)
 
 
 def _create(desired: State, iso_of: dict[int, str]) -> Plan:
@@ -99,8 +119,10 @@ def _create(desired: State, iso_of: dict[int, str]) -> Plan:
         changes["categories"] = [None, _ids(desired.categories)]
     if desired.stock:
         changes["stock"] = [None, desired.stock]
+    if desired.features:
+        changes["features"] = [None, _pairs(desired.features)]
     fields = {**CREATE_DEFAULTS, **desired.fields}
-    return Plan(True, fields, desired.texts, desired.categories, desired.stock or None, changes)
+    return Plan(True, fields, desired.texts, desired.categories, desired.stock or None, changes, desired.features)
 
 
 def same(name: str, a: str, b: str) -> bool:
@@ -119,6 +141,7 @@ def digest(current: State) -> str:
         "t": {k: sorted(current.texts.get(k, {}).items()) for k in TEXT_FIELDS},
         "c": sorted(current.categories or ()),
         "s": current.stock,
+        "p": sorted(current.features or ()),
     }
     return hashlib.sha1(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -138,6 +161,10 @@ def _show(name: str, value: str) -> str:
 
 def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+def _pairs(pairs: Pairs) -> list[str]:
+    return [f"{f}:{v}" for f, v in sorted(pairs)]
 
 
 def _ids(ids: tuple[int, ...]) -> str:

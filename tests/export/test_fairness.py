@@ -23,7 +23,7 @@ from tests.export.harness import KEY, add_products, config
 
 @pytest.fixture
 def two_shops(settings: Settings) -> Iterator[tuple[Runtime, dict[str, EmulatedShop], str]]:
-    slow = EmulatedShop(config(write_latency_ms=40))
+    slow = EmulatedShop(config(write_latency_ms=100))
     fast = EmulatedShop(config())
     with RunningEmulator({"slow": slow, "fast": fast}) as emulator:
         rt = Runtime(settings)
@@ -44,7 +44,9 @@ def test_two_shops_exported_at_once_both_progress_from_the_start(
     control = Control(rt, Tasks(make_huey(settings.resolved_queue_url, settings.queue_name), rt))
     with Session(rt.engine) as session:
         ids = [shops.find_shop(session, name).id for name in ("slow", "fast")]
-    slow_job, fast_job = control.start(JobType.EXPORT, ids, {})
+    (slow_job,) = control.start(JobType.EXPORT, ids[:1], {})
+    # The fast shop gets half the products: it must finish first unless it waits behind the slow one.
+    (fast_job,) = control.start(JobType.EXPORT, ids[1:], {"skus": [f"P-{i:05d}" for i in range(1, 121)]})
     start_worker(settings, "--concurrency", str(settings.shop_concurrency))
     first_progress: dict[int, float] = {}
     finished: dict[int, float] = {}
