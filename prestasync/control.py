@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
     """Return the cleaned parameters a job of `type` accepts, or raise ControlError."""
+    if type == JobType.FILE_IMPORT:
+        raise ControlError("a file import starts with its file: POST /api/catalogue/imports or `catalogue import`")
     allowed = {JobType.IMPORT: {"since", "remote_ids"}, JobType.EXPORT: {"skus"}, JobType.SYNC: set()}[type]
     unknown = set(params) - allowed
     if unknown:
@@ -117,10 +119,15 @@ class Control:
                 self._check_retryable(session, original)
                 params = self._retry_params(session, original, failed_only)
                 shop = self._shop(session, original.shop_id) if original.shop_id else None
-                if shop is None:
+                if shop is None and original.type != JobType.FILE_IMPORT:  # a file import has no shop
                     raise ControlError("the job's shop was deleted; start a new job instead")
                 new_id = ledger.create_job(
-                    session, type=JobType(original.type), shop=shop, params=params, retry_of=original.id
+                    session,
+                    type=JobType(original.type),
+                    shop=shop,
+                    params=params,
+                    retry_of=original.id,
+                    label=original.shop_name,
                 )
             self._enqueue(new_id)
             return queries.get_job(session, new_id)
@@ -138,6 +145,8 @@ class Control:
         params = {k: v for k, v in original.params.items() if k != "sync_started_at"}
         if not failed_only:
             return params
+        if original.type == JobType.FILE_IMPORT:
+            raise ControlError("a file's failed rows are fixed in the file: correct it and import it again")
         items = list(
             session.execute(
                 select(JobItem.sku, JobItem.remote_id).where(

@@ -78,6 +78,7 @@ CODE_MAX = 100  # an item's error code (`ps_85`, `invalid_price`, …)
 CAUSE_MAX = 255  # an item's normalised cause, the error modal's group key
 MESSAGE_MAX = 4000  # an item's or a job's error message
 USERNAME_MAX = 100
+PROFILE_NAME_MAX = 100
 
 
 class Base(DeclarativeBase):
@@ -225,6 +226,21 @@ class JobItem(Base):
     # `message` with SKUs, quoted values and numbers normalised (see `progress.cause_of`).
     cause: Mapped[str | None] = mapped_column(String(CAUSE_MAX))
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ImportProfile(Base):
+    """A saved way to read a catalogue file: which file column feeds which catalogue column
+    (`mapping`, file header -> catalogue column, "" to ignore one), and how to read the file
+    (`options`: delimiter, encoding, decimal comma, sheet). See `profiles.py`."""
+
+    __tablename__ = "import_profiles"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(PROFILE_NAME_MAX), unique=True)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

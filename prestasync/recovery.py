@@ -23,7 +23,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from prestasync import exporter, ledger, queries
+from prestasync import exporter, ledger, queries, uploads
 from prestasync.errors import InvalidTransition
 from prestasync.models import Job, JobItem, utcnow
 from prestasync.progress import ItemState, JobStatus
@@ -162,6 +162,7 @@ class Scheduler:
                     deleted,
                     self.rt.settings.cleanup_days,
                 )
+                uploads.prune(self.rt.settings, self.rt.engine)
                 self._since_cleanup = 0.0
         except Exception:  # the scheduler must outlive a database hiccup
             log.exception("scheduler tick failed")

@@ -19,7 +19,7 @@ from prestasync.db import make_engine
 from prestasync.queue import JobQueue, make_huey
 from prestasync.runtime import Runtime
 from prestasync.tasks import Tasks
-from prestasync.web import auth, errors, events, pages
+from prestasync.web import auth, errors, events, files_api, pages
 from prestasync.web.api import router
 from prestasync.web.auth import AuthGate, SecurityHeaders, require_principal
 from prestasync.web.metrics import metrics
@@ -59,6 +59,8 @@ def create_app(rt: Runtime, *, queue: JobQueue | None = None, live: events.LiveS
     app.state.login_limiter = auth.LoginLimiter()
     app.state.control = Control(rt, queue or Tasks(make_huey(rt.settings.resolved_queue_url), rt))
     signed_in = [Depends(require_principal)]
+    # Before `router`: its /api/jobs/{job_id} would otherwise take /api/jobs/report.csv.
+    app.include_router(files_api.router, dependencies=signed_in)
     app.include_router(router, dependencies=signed_in)
     app.include_router(events.router, dependencies=signed_in)
     app.include_router(pages.router)
