@@ -71,9 +71,5 @@ def targets(bind: Engine | Connection) -> list[Target]:
 
 def write(bind: Engine | Connection, path: Path) -> int:
     """Write the catalogue to `path` (.csv or .xlsx, by its extension); returns the products written."""
-    kind = filewriter.format_for(path.name)
     columns = targets(bind)
-    if kind == "xlsx":
-        return filewriter.write_xlsx(path, header(columns), rows(bind, columns), title="catalogue")
-    with path.open("w", encoding="utf-8", newline="") as out:
-        return filewriter.write_csv(out, header(columns), rows(bind, columns))
+    return filewriter.write_file(path, header(columns), rows(bind, columns), title="catalogue")

@@ -57,8 +57,13 @@ def csv_text(cell: Cell) -> str:
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
-    """The CSV text of `header` and `rows`, a few hundred rows per chunk."""
+    """The CSV text of `header` and `rows`, a few hundred rows per chunk.
+
+    It starts with a byte order mark: without one, Excel reads a UTF-8 CSV as the local
+    code page and garbles every accented letter (our own reader takes it off again).
+    """
     buf = io.StringIO()
+    buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for n, row in enumerate(rows, start=1):
@@ -82,6 +87,27 @@ def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[Cell]
 
     for chunk in csv_chunks(header, counted()):
         out.write(chunk)
+    return count
+
+
+def write_file(path: Path, header: Sequence[str], rows: Iterable[Sequence[Cell]], *, title: str) -> int:
+    """Write a .csv or .xlsx file (by `path`'s extension); returns the rows written.
+
+    It is written as `<path>.part` and renamed when complete, so a failure halfway leaves
+    no half file (and an older file of that name stays as it was).
+    """
+    kind = format_for(path.name)
+    part = path.with_name(path.name + ".part")
+    try:
+        if kind == "xlsx":
+            count = write_xlsx(part, header, rows, title=title)
+        else:
+            with part.open("w", encoding="utf-8", newline="") as out:
+                count = write_csv(out, header, rows)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    part.replace(path)
     return count
 
 

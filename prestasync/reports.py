@@ -29,7 +29,4 @@ def csv_chunks(bind: Engine | Connection, flt: JobFilter) -> Iterator[str]:
 
 def write(bind: Engine | Connection, path: Path, flt: JobFilter) -> int:
     """Write the report to `path` (.csv or .xlsx, by its extension); returns the jobs written."""
-    if filewriter.format_for(path.name) == "xlsx":
-        return filewriter.write_xlsx(path, JOB_REPORT_COLUMNS, rows(bind, flt), title="jobs")
-    with path.open("w", encoding="utf-8", newline="") as out:
-        return filewriter.write_csv(out, JOB_REPORT_COLUMNS, rows(bind, flt))
+    return filewriter.write_file(path, JOB_REPORT_COLUMNS, rows(bind, flt), title="jobs")
