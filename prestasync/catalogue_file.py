@@ -1,7 +1,7 @@
 """The catalogue as a file: its header and its rows, read page by page (constant memory).
 
-The columns are the registry's (`fields.py`) in its order, per-language texts once per
-language any product has (`name_en`, `name_pl`…), so the file imports back with no
+The columns are the registry's (`fields.py`) in its order, a per-language text once per
+language any product has it in (`name_en`, `name_pl`…), so the file imports back with no
 profile and changes nothing. Products come in SKU order, a keyset page at a time, each page
 from its own short read, so a long download holds nothing open between pages.
 """
@@ -21,18 +21,21 @@ from prestasync.models import Product
 PAGE = 1000
 
 
-def languages(bind: Engine | Connection) -> list[str]:
-    """Every language any product has a name or description in, sorted."""
-    found: set[str] = set()
+def languages(bind: Engine | Connection) -> dict[str, list[str]]:
+    """For each per-language field, the languages any product has a text in, sorted."""
+    localised = [f.name for f in fields.FIELDS if f.localised]
+    found: dict[str, set[str]] = {name: set() for name in localised}
     last = 0
     while True:
         with Session(bind) as session:
-            query = select(Product.id, Product.name, Product.description).where(Product.id > last)
-            page = session.execute(query.order_by(Product.id).limit(PAGE)).all()
+            columns = [getattr(Product, name) for name in localised]
+            query = select(Product.id, *columns).where(Product.id > last).order_by(Product.id).limit(PAGE)
+            page = session.execute(query).all()
         if not page:
-            return sorted(found)
-        for product_id, name, description in page:
-            found.update(name or {}, description or {})
+            return {name: sorted(langs) for name, langs in found.items()}
+        for product_id, *texts in page:
+            for name, value in zip(localised, texts, strict=True):
+                found[name].update(value or {})
             last = product_id
 
 

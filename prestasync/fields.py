@@ -60,7 +60,7 @@ class ReadContext:
     decimal_comma: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per field: compared and hashed by identity (cheap)
 class Field:
     """One catalogue field as files see it.
 
@@ -251,11 +251,11 @@ def target(column: str) -> Target | None:
     return None
 
 
-def columns(languages: list[str]) -> list[Target]:
-    """Every catalogue column, in file order, with per-language texts for `languages`."""
+def columns(languages: Mapping[str, list[str]]) -> list[Target]:
+    """Every catalogue column, in file order; a per-language field once for each of its `languages`."""
     out: list[Target] = []
     for field in FIELDS:
-        out += [Target(field, lang) for lang in languages] if field.localised else [Target(field)]
+        out += [Target(field, lang) for lang in languages.get(field.name, [])] if field.localised else [Target(field)]
     return out
 
 

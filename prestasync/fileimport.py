@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -43,7 +42,7 @@ from prestasync.contract import ProfileOptions
 from prestasync.errors import FileRejected, JobCancelled, JobError
 from prestasync.fields import BadCell, ReadContext
 from prestasync.filecheck import Parsed, RowFailure, check_row
-from prestasync.filereader import ReadOptions, Row
+from prestasync.filereader import ReadOptions, Row, Source
 from prestasync.ledger import Delta, NewItem
 from prestasync.models import Product, utcnow
 from prestasync.profiles import Layout, layout
@@ -104,14 +103,14 @@ def run_file_import(ctx: JobContext) -> None:
     if not path.is_file():
         raise JobError(f"{params.file_name!r} is no longer stored (cleaned up); upload it again")
     phase, done = _checkpoint(ctx.job.checkpoint)
+    validated = False
     try:
-        first, columns = _validate(ctx, path, params, record_after=done if phase == VALIDATING else None)
+        with filereader.opened(path, params.read_options(ctx.rt.settings)) as source:
+            first, columns = _validate(ctx, source, params, record_after=done if phase == VALIDATING else None)
+            validated = True  # the whole file was read: the write pass reads the same bytes again
+            _write(ctx, source, params, columns, first, after=done if phase == WRITING else 1)
     except FileRejected as exc:
-        raise JobError(f"{exc}; nothing was imported") from None
-    try:
-        _write(ctx, path, params, columns, first, after=done if phase == WRITING else 1)
-    except FileRejected as exc:  # the stored file changed under the job: it was checked whole before
-        raise JobError(str(exc)) from None
+        raise JobError(str(exc) if validated else f"{exc}; nothing was imported") from None
 
 
 def _checkpoint(value: str | None) -> tuple[str, int]:
@@ -122,53 +121,55 @@ def _checkpoint(value: str | None) -> tuple[str, int]:
 
 
 def _validate(
-    ctx: JobContext, path: Path, params: FileParams, *, record_after: int | None
+    ctx: JobContext, source: Source, params: FileParams, *, record_after: int | None
 ) -> tuple[dict[str, int], Layout]:
     """Check every row; record failures of rows after `record_after` (None: record nothing).
 
     Returns the row each SKU first appears in, and the header's layout.
     """
-    settings, size = ctx.rt.settings, ctx.rt.settings.file_batch_rows
+    size = ctx.rt.settings.file_batch_rows
     first: dict[str, int] = {}
     pending: list[NewItem] = []
     total = 0
-    with filereader.rows(path, params.read_options(settings)) as rows:
-        columns = read_layout(rows, params.mapping)
-        for row in rows:
-            if row.empty:
-                continue
-            total += 1
-            checked = check_row(row, columns, params.context, first)
-            if isinstance(checked, RowFailure) and record_after is not None and row.number > record_after:
-                pending.append(checked.item())
-            if total % size == 0:
-                ctx.tracker.check_cancel()
-                if record_after is not None:  # the total grows while the file is read
-                    _commit(ctx, Delta(items=pending, total=total, checkpoint=f"{VALIDATING}:{row.number}"))
-                    pending = []
+    rows = source.rows()
+    columns = read_layout(rows, params.mapping)
+    for row in rows:
+        if row.empty:
+            continue
+        total += 1
+        checked = check_row(row, columns, params.context, first)
+        if isinstance(checked, RowFailure) and record_after is not None and row.number > record_after:
+            pending.append(checked.item())
+        if total % size == 0:
+            ctx.tracker.check_cancel()
+            if record_after is not None:  # the total grows while the file is read
+                _commit(ctx, Delta(items=pending, total=total, checkpoint=f"{VALIDATING}:{row.number}"))
+                pending = []
     if record_after is not None:
         _commit(ctx, Delta(items=pending, total=total, checkpoint=f"{WRITING}:1"))
     return first, columns
 
 
-def _write(ctx: JobContext, path: Path, params: FileParams, columns: Layout, first: dict[str, int], after: int) -> None:
+def _write(
+    ctx: JobContext, source: Source, params: FileParams, columns: Layout, first: dict[str, int], after: int
+) -> None:
     """Write the good rows after row `after`, a batch per transaction."""
     size = ctx.rt.settings.file_batch_rows
     batch: list[Parsed] = []
     last = after
-    with filereader.rows(path, params.read_options(ctx.rt.settings)) as rows:
-        next(rows)  # the header, read as `columns` already
-        for row in rows:
-            if row.number <= after or row.empty:
-                continue
-            last = row.number
-            checked = check_row(row, columns, params.context, first)
-            if isinstance(checked, Parsed):  # failed rows were recorded by the validation pass
-                batch.append(checked)
-            if len(batch) >= size:
-                ctx.tracker.check_cancel()
-                _apply(ctx, batch, params.dry_run, f"{WRITING}:{last}")
-                batch = []
+    rows = source.rows()
+    next(rows)  # the header, read as `columns` already
+    for row in rows:
+        if row.number <= after or row.empty:
+            continue
+        last = row.number
+        checked = check_row(row, columns, params.context, first)
+        if isinstance(checked, Parsed):  # failed rows were recorded by the validation pass
+            batch.append(checked)
+        if len(batch) >= size:
+            ctx.tracker.check_cancel()
+            _apply(ctx, batch, params.dry_run, f"{WRITING}:{last}")
+            batch = []
     _apply(ctx, batch, params.dry_run, f"{WRITING}:{last}")
 
 

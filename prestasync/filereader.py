@@ -82,6 +82,8 @@ def check_encoding(name: str) -> str:
         info = codecs.lookup(name)
     except LookupError:
         raise FileRejected(f"unknown encoding {name[:40]!r}; use e.g. utf-8, cp1250 or iso-8859-2") from None
+    if info.name == "utf-8-sig":  # a byte order mark is taken off the first line whatever the spelling
+        return "utf-8"
     probe = "sku,;\t|\"'\r\n"
     try:
         ascii_compatible = probe.encode(info.name) == probe.encode("ascii")
@@ -89,19 +91,40 @@ def check_encoding(name: str) -> str:
         ascii_compatible = False
     if not ascii_compatible:
         raise FileRejected(f"{info.name} files cannot be read; save the file as UTF-8")
-    # A byte order mark is taken off the first line whatever the UTF-8 spelling (see _Lines).
-    return "utf-8" if info.name == "utf-8-sig" else info.name
+    return info.name
+
+
+class Source:
+    """An open file whose rows can be read more than once (a validation pass, then a write pass)."""
+
+    def __init__(self, options: ReadOptions, raw: IO[bytes] | None = None, book: Any = None) -> None:
+        self.options, self._raw, self._book = options, raw, book
+
+    def rows(self) -> Iterator[Row]:
+        """The rows from the top, header first, read lazily."""
+        if self._book is not None:
+            return _bounded(_xlsx_rows(self._book, self.options.sheet), self.options.max_rows)
+        assert self._raw is not None
+        self._raw.seek(0)
+        return _bounded(_csv_rows(self._raw, self.options), self.options.max_rows)
+
+
+@contextmanager
+def opened(path: Path, options: ReadOptions) -> Iterator[Source]:
+    """The file, open for reading its rows (as often as needed) until the block ends."""
+    if options.format == "xlsx":
+        with _workbook(path, options.max_unpacked_bytes) as book:
+            yield Source(options, book=book)
+    else:
+        with path.open("rb") as raw:
+            yield Source(options, raw=raw)
 
 
 @contextmanager
 def rows(path: Path, options: ReadOptions) -> Iterator[Iterator[Row]]:
-    """The file's rows, header first, read lazily; the file is closed when the block ends."""
-    if options.format == "xlsx":
-        with _workbook(path, options.max_unpacked_bytes) as book:
-            yield _bounded(_xlsx_rows(book, options.sheet), options.max_rows)
-    else:
-        with path.open("rb") as raw:
-            yield _bounded(_csv_rows(raw, options), options.max_rows)
+    """The file's rows, header first, read lazily (once); the file is closed when the block ends."""
+    with opened(path, options) as source:
+        yield source.rows()
 
 
 def _bounded(source: Iterator[Row], max_rows: int) -> Iterator[Row]:
@@ -216,7 +239,7 @@ def _workbook(path: Path, max_unpacked: int) -> Iterator[Any]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # a hostile file can make the parser raise anything: the file's fault, not a bug
-        raise FileRejected(f"the file is not a readable XLSX workbook ({_short(exc)})") from None
+        raise FileRejected(f"the file is not a readable XLSX workbook ({_short(exc, path)})") from None
     try:
         yield book
     finally:
@@ -228,7 +251,8 @@ def _check_archive(path: Path, max_unpacked: int) -> None:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FileRejected(f"the file is not an XLSX workbook ({_short(exc)}); save it as .xlsx or .csv") from None
+        reason = _short(exc, path)
+        raise FileRejected(f"the file is not an XLSX workbook ({reason}); save it as .xlsx or .csv") from None
     if len(parts) > ZIP_PARTS_MAX:
         raise FileRejected(f"the workbook has {len(parts):,} parts; a real one has a few dozen")
     unpacked = sum(p.file_size for p in parts)
@@ -275,6 +299,8 @@ def _cell(value: object) -> Cell:
     return str(getattr(value, "text", value))  # an array formula, a duration…: its text
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+def _short(exc: BaseException, path: Path | None = None) -> str:
+    """The exception in one short line, without the file's path on this server."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text.replace(str(path), "the file")[:200] if path is not None else text[:200]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -39,9 +39,7 @@ def register(app: typer.Typer) -> None:
 def import_file(
     file: Path = typer.Argument(..., help="A .csv or .xlsx file.", dir_okay=False),
     profile: str = typer.Option("", help="Read it with this saved profile (see `catalogue profiles`)."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Only compare: show the changes, write nothing."
-    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only compare: show the changes, write nothing."),
     wait: bool = typer.Option(False, help="Block until the job ends; exit 1 unless it completed."),
     as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
 ) -> None:
