@@ -104,7 +104,7 @@ def test_round_trip_changes_nothing(rt: Runtime, tmp_path: Path, kind: str) -> N
     with rt.session() as session, session.begin():  # the awkward values a round trip must keep
         product = session.execute(select(Product).where(Product.sku == "P-00001")).scalar_one()
         product.name = {"en": '=HYPERLINK("http://evil.test","x")', "pl": "-5% zniżki", "de": "'=quoted"}
-        product.description = {"en": "line one\nline two, \"quoted\"", "pl": "@mention"}
+        product.description = {"en": 'line one\nline two, "quoted"', "pl": "@mention"}
         product.price = Decimal("19.123456")
     before = catalogue(rt)
     exported = tmp_path / f"catalogue.{kind}"
@@ -317,7 +317,12 @@ def test_a_profile_maps_columns_and_reads_a_polish_export(rt: Runtime, tmp_path:
     assert (product.name, product.price, product.quantity) == ({"en": "Product 1", "pl": "Krzesło"}, Decimal("12.5"), 3)
     sheet = write_xlsx(tmp_path / "erp.xlsx", [["Kod", "Cena netto"], ["P-00002", "7,5"]], sheet="Cennik")
     with rt.session() as session, session.begin():
-        save_profile(session, "ERP xlsx", {"Kod": "sku", "Cena netto": "price"}, ProfileOptions(decimal_comma=True, sheet="Cennik"))
+        save_profile(
+            session,
+            "ERP xlsx",
+            {"Kod": "sku", "Cena netto": "price"},
+            ProfileOptions(decimal_comma=True, sheet="Cennik"),
+        )
     assert counts(import_file(rt, sheet, profile="ERP xlsx"))[5] == 1
     assert catalogue(rt)["P-00002"].price == Decimal("7.5")
 

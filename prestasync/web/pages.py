@@ -210,12 +210,13 @@ def sync_centre(
     pages = max(1, -(-total // JOBS_PER_PAGE))
     filters = {"status": status, "shop": shop if shop_id else "", "type": kind or ""}
     report = {"status": "" if status == "all" else status, "shop_id": shop_id or "", "type": kind or ""}
+    report_query = urlencode({k: v for k, v in report.items() if v})
     context = {
         "page": "sync",
         "jobs": ([picked] if picked else []) + [j for j in listed if not picked or j["id"] != picked["id"]],
         "picked_id": picked["id"] if picked else None,
         "filters": filters,
-        "report_query": "?" + urlencode({k: v for k, v in report.items() if v}),
+        "report_query": "?" + report_query if report_query else "",
         "status_filters": STATUS_FILTERS,
         "shops": shop_list,
         "page_no": min(page, pages),
