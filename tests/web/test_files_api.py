@@ -219,3 +219,15 @@ def test_a_session_upload_needs_the_csrf_token(live: LiveServer, tmp_path: Path)
         assert refused.status_code == 403
         client.headers["X-CSRF-Token"] = token
         assert upload(client, "a.csv", b"sku,price\nA,1\n").status_code == 202
+
+
+def test_the_routes_are_documented_with_their_answers(api: httpx.Client) -> None:
+    spec = api.get("/openapi.json").json()
+    upload = spec["paths"]["/api/catalogue/imports"]["post"]
+    assert set(upload["responses"]) >= {"202", "401", "404", "413", "422"}
+    assert upload["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].endswith("/JobOut")
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert spec["paths"]["/api/catalogue/profiles/{name}"]["put"]["responses"]["200"]["content"]
+    assert "text/csv" in spec["paths"]["/api/jobs/report.csv"]["get"]["responses"]["200"]["content"]
+    refused = api.post("/api/jobs", json={"type": "file_import", "shop_id": 1})
+    assert refused.status_code == 409 and "POST /api/catalogue/imports" in refused.json()["detail"]
