@@ -162,7 +162,7 @@ class Scheduler:
                     deleted,
                     self.rt.settings.cleanup_days,
                 )
-                uploads.prune(self.rt.settings, self.rt.engine)
                 self._since_cleanup = 0.0
+                uploads.prune(self.rt.settings, self.rt.engine)
         except Exception:  # the scheduler must outlive a database hiccup
             log.exception("scheduler tick failed")

@@ -31,7 +31,8 @@ def test_a_csv_uploaded_from_the_products_page_is_imported_live(
     server: LiveServer, browser: Any, tmp_path: Path
 ) -> None:
     seed(server.rt, 2)
-    path = write_csv(tmp_path / "prices.csv", [["sku", "price"], ["P-00001", "3.33"], ["NEW-1", "4"], ["NEW-2", "x"]])
+    rows = [["sku", "price", "Colour"], ["P-00001", "3.33", "red"], ["NEW-1", "4", ""], ["NEW-2", "x", ""]]
+    path = write_csv(tmp_path / "prices.csv", rows)
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -43,6 +44,7 @@ def test_a_csv_uploaded_from_the_products_page_is_imported_live(
         page.wait_for_selector('[data-field="live-mode"][data-mode="live"]')
         page.get_by_label("CSV or XLSX file").set_input_files(str(path))
         page.get_by_role("button", name="Import file").click()
+        page.locator(".toast", has_text="not catalogue columns and are ignored: Colour").wait_for()
         card = page.locator("article.job", has_text="prices.csv")
         card.locator('[data-field="title"]', has_text="Imported 3/3 rows from prices.csv").wait_for()
         assert card.locator('[data-field="badge"]').inner_text() == "Completed"

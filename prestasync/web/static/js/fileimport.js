@@ -24,6 +24,8 @@ export function initFileImport(panel, { onStarted }) {
       const job = await api("POST", `/api/catalogue/imports?${query}`, body);
       onStarted(job);
       toast(t("files.started", { id: job.id }), { kind: "success", timeout: 4000 });
+      const ignored = job.params.ignored_columns || [];
+      if (ignored.length) toast(t("files.ignored", { columns: ignored.join(", ") }), { kind: "warning", timeout: 15000 });
       form.reset();
     } catch (error) {
       toast(t("action.error", { detail: error.message }), { kind: "error" });
