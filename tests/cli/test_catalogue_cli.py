@@ -60,8 +60,6 @@ def test_profiles_and_bad_input_from_the_command_line(settings: Settings, tmp_pa
     assert saved.returncode == 0 and "2 mapped columns, delimiter=';'" in saved.stdout
     assert "Cena -> price" in cli(settings, "catalogue", "profiles", "list").stdout
     assert cli(settings, "catalogue", "profiles", "delete", "ERP").returncode == 0
-    gone = cli(settings, "catalogue", "profiles", "delete", "ERP")
-    assert gone.returncode == 1 and "no import profile named 'ERP'" in one_error_line(gone)
 
     huge = tmp_path / "huge.csv"
     with huge.open("wb") as out:
@@ -96,6 +94,4 @@ def test_remote_mode_uploads_and_downloads(settings: Settings, tmp_path: Path) -
         assert remote_cli(server.url, token, home, "jobs", "report", str(report), "--status", "active").returncode == 0
         values = list(load_workbook(report, read_only=True).worksheets[0].iter_rows(values_only=True))
         assert [(v[0], v[1], v[3]) for v in values[1:]] == [(queue.ids[0], "file_import", "pending")]
-        missing = remote_cli(server.url, token, home, "catalogue", "import", str(tmp_path / "nope.csv"))
-        assert missing.returncode == 1 and "is not a file" in one_error_line(missing)
         assert list(home.iterdir()) == []  # remote mode leaves nothing local
