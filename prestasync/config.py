@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     # exports run side by side in one worker.
     worker_concurrency: int = Field(8, ge=1)
 
+    # Catalogue files (fileimport.py): an upload over `file_max_bytes` is refused before it is
+    # read; a file over `file_max_rows` rows, or an XLSX whose parts unpack to more than
+    # `file_max_unpacked_bytes` (a zip bomb), fails with a clear message. Rows are written
+    # and checkpointed `file_batch_rows` at a time.
+    file_max_bytes: int = Field(100 * 1024 * 1024, ge=1024)
+    file_max_rows: int = Field(1_000_000, ge=1)
+    file_max_unpacked_bytes: int = Field(1024 * 1024 * 1024, ge=1024)
+    file_batch_rows: int = Field(500, ge=1, le=5000)
+
     admin_user: str = "admin"
     admin_password: str = ""
     # Mark the session cookie `Secure` (set it when the dashboard is served over HTTPS).

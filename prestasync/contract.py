@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from prestasync.models import Binding, Job, JobItem, Product, Shop, utcnow
+from prestasync.models import Binding, ImportProfile, Job, JobItem, Product, Shop, utcnow
 from prestasync.progress import Action, JobStatus, allowed_actions, estimate, percent
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ class JobOut(Out):
 
     id: int
     uuid: str
-    type: str = Field(description="import | export | sync")
+    type: str = Field(description="import | export | sync | file_import")
     status: JobStatus
     shop_id: int | None
     shop_name: str
@@ -184,6 +184,36 @@ class Problem(Out):
     detail: str
 
 
+class ProfileOptions(Out):
+    """How a catalogue file is read. Also the request body's `options` (unknown keys refused)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    delimiter: str = Field("", max_length=1, description="CSV: one character; empty = guessed from the header")
+    encoding: str = Field("utf-8", min_length=1, max_length=40, description="CSV: utf-8 (BOM or not), cp1250…")
+    decimal_comma: bool = Field(False, description="numbers are written 12,50")
+    sheet: str = Field("", max_length=31, description="XLSX: the sheet to read; empty = the first")
+
+
+class ProfileOut(Out):
+    """A saved import profile: file column -> catalogue column (`""` ignores the column)."""
+
+    name: str
+    mapping: dict[str, str]
+    options: ProfileOptions
+    created_at: datetime
+    updated_at: datetime
+
+
+class FieldOut(Out):
+    """A catalogue column a file may have (per-language texts: `name_en`, `name_pl`…)."""
+
+    name: str
+    localised: bool
+    required_for_new: bool
+    help: str
+
+
 def job_out(job: Job, *, now: datetime | None = None) -> JobOut:
     """The job as the outside sees it, with rate, ETA and the actions its state allows."""
     now = now or utcnow()
@@ -227,7 +257,7 @@ def job_out(job: Job, *, now: datetime | None = None) -> JobOut:
         version=job.version,
         preview=preview,
         activity=job.activity,
-        actions=sorted(allowed_actions(job.status, failed=job.failed, preview=preview)),
+        actions=sorted(allowed_actions(job.status, failed=job.failed, preview=preview, kind=job.type)),
     )
 
 
@@ -274,6 +304,16 @@ def product_out(product: Product, bindings: Sequence[Binding] = ()) -> ProductOu
     )
 
 
+def profile_out(profile: ImportProfile) -> ProfileOut:
+    return ProfileOut(
+        name=profile.name,
+        mapping=profile.mapping,
+        options=ProfileOptions.model_validate(profile.options),
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+    )
+
+
 def money(value: Decimal) -> str:
     """A price as text: two decimals when that is exact, else every significant digit."""
     cents = value.quantize(Decimal("0.01"))
@@ -309,6 +349,50 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     return as_text(", ".join(map(str, value)) if isinstance(value, list) else str(value))
+
+
+# Job history reports (`GET /api/jobs/report.csv|.xlsx`, `jobs report FILE`): one row per job.
+JOB_REPORT_COLUMNS = [
+    "id",
+    "type",
+    "shop",
+    "status",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "duration_s",
+    "total",
+    "processed",
+    "failed",
+    "skipped",
+    "created",
+    "updated",
+    "unchanged",
+    "error",
+]
+
+
+def job_report_row(job: JobOut) -> list[str | int | float | datetime | None]:
+    """A job as a row under `JOB_REPORT_COLUMNS`; the writer escapes text and formats times."""
+    duration = (job.finished_at - job.started_at).total_seconds() if job.finished_at and job.started_at else None
+    return [
+        job.id,
+        job.type,
+        job.shop_name,
+        job.status.value,
+        job.created_at,
+        job.started_at,
+        job.finished_at,
+        round(duration, 3) if duration is not None else None,
+        job.total,
+        job.processed,
+        job.failed,
+        job.skipped,
+        job.created,
+        job.updated,
+        job.unchanged,
+        job.error_message or "",
+    ]
 
 
 def as_text(value: str) -> str:

@@ -42,6 +42,8 @@ def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
     must not export the whole catalogue. `dry_run` makes a preview; `confirmed` lets the
     change guard pass (the person starting the job has seen what it does).
     """
+    if type == JobType.FILE_IMPORT:
+        raise ControlError("a file import starts with its file: POST /api/catalogue/imports or `catalogue import`")
     unknown = set(params) - ALLOWED.get(type, set())
     if unknown:
         raise InvalidInput(f"unknown parameter(s) for {type.value}: {', '.join(sorted(unknown))}")
@@ -147,10 +149,15 @@ class Control:
                 self._check_retryable(session, original)
                 params = self._retry_params(session, original, failed_only)
                 shop = self._shop(session, original.shop_id) if original.shop_id else None
-                if shop is None:
+                if shop is None and original.type != JobType.FILE_IMPORT:  # a file import has no shop
                     raise ControlError("the job's shop was deleted; start a new job instead")
                 new_id = ledger.create_job(
-                    session, type=JobType(original.type), shop=shop, params=params, retry_of=original.id
+                    session,
+                    type=JobType(original.type),
+                    shop=shop,
+                    params=params,
+                    retry_of=original.id,
+                    label=original.shop_name,
                 )
             self._enqueue(new_id)
             return queries.get_job(session, new_id)
@@ -202,6 +209,8 @@ class Control:
         params = {k: v for k, v in original.params.items() if k not in ("sync_started_at", "confirmed")}
         if not failed_only:
             return params
+        if original.type == JobType.FILE_IMPORT:
+            raise ControlError("a file's failed rows are fixed in the file: correct it and import it again")
         items = list(
             session.execute(
                 select(JobItem.sku, JobItem.remote_id).where(

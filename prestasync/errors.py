@@ -6,7 +6,9 @@
     │   └── ShopNotFound
     ├── InvalidInput           a request or argument malformed or out of range     API 422 · CLI exit 2
     │   ├── ShopError          a shop's name, URL or key is unusable
-    │   └── AccountError       a user name, password or token is unusable
+    │   ├── AccountError       a user name, password or token is unusable
+    │   ├── FileRejected       a catalogue file (or its profile) cannot be read as asked
+    │   └── TooLarge           an upload over the size limit, refused before it is read  API 413
     ├── Refused                a valid request the present state refuses           API 409 · CLI exit 1
     │   ├── InvalidTransition  a job state change its current state does not allow
     │   └── ControlError       cancel / retry / confirm / start refused by the job rules
@@ -57,6 +59,15 @@ class ShopError(InvalidInput):
 
 class AccountError(InvalidInput):
     """A user name, password or API token is unusable."""
+
+
+class FileRejected(InvalidInput):
+    """A catalogue file cannot be read as asked: its format, encoding, header or profile; the
+    message names the row (and byte) where it can."""
+
+
+class TooLarge(InvalidInput):
+    """An upload or file over a configured size limit, refused before it is read."""
 
 
 class Refused(PrestasyncError):

@@ -27,7 +27,18 @@ from sqlalchemy import Engine, case, delete, func, insert, literal, select, upda
 from sqlalchemy.orm import Session
 
 from prestasync.errors import InvalidTransition, JobNotFound
-from prestasync.models import ACTIVITY_MAX, CAUSE_MAX, CODE_MAX, ITEM_KEY_MAX, MESSAGE_MAX, Job, JobItem, Shop, utcnow
+from prestasync.models import (
+    ACTIVITY_MAX,
+    CAUSE_MAX,
+    CODE_MAX,
+    ITEM_KEY_MAX,
+    MESSAGE_MAX,
+    SHOP_NAME_MAX,
+    Job,
+    JobItem,
+    Shop,
+    utcnow,
+)
 from prestasync.progress import (
     ITEM_OPEN,
     TERMINAL,
@@ -46,7 +57,8 @@ BATCH = 500  # rows per INSERT / IN (...) list: far below every engine's paramet
 
 @dataclass(frozen=True)
 class NewItem:
-    """A ledger row written straight into a final state (an import's failures and skips)."""
+    """A ledger row written straight into a final state (an import's failures and skips, a
+    file row's outcome with its `changes`)."""
 
     key: str
     state: ItemState
@@ -54,6 +66,8 @@ class NewItem:
     code: str | None = None
     remote_id: int | None = None
     cause: str | None = None
+    outcome: Outcome | None = None
+    changes: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,15 +132,19 @@ def create_job(
     total: int = 0,
     group_uuid: str | None = None,
     retry_of: int | None = None,
+    label: str = "",
 ) -> int:
-    """Insert a pending job and return its id (the caller commits, then enqueues it)."""
+    """Insert a pending job and return its id (the caller commits, then enqueues it).
+
+    A job without a shop is named by `label` where the shop's name would be (a file import:
+    the file's name)."""
     now = utcnow()
     job = Job(
         uuid=str(uuidlib.uuid4()),
         type=type.value,
         status=JobStatus.PENDING.value,
         shop_id=shop.id if shop else None,
-        shop_name=shop.name if shop else "",
+        shop_name=shop.name if shop else label[:SHOP_NAME_MAX],
         group_uuid=group_uuid,
         total=total,
         processed=0,
@@ -230,7 +248,7 @@ def record(session: Session, job_id: int, delta: Delta) -> bool:
     if delta.items:
         add_items(session, job_id, delta.items, now)
         for item in delta.items:
-            counts.add(item.state, None, 1)
+            counts.add(item.state, item.outcome, 1)
     plain: dict[tuple[ItemState, Outcome | None], list[int]] = {}
     for close in delta.closes:
         if close.is_plain:  # no per-item data: one UPDATE for all of its kind
@@ -314,6 +332,8 @@ def add_items(session: Session, job_id: int, items: Sequence[NewItem], now: date
             "message": item.message[:MESSAGE_MAX] if item.message else None,
             "error_code": item.code[:CODE_MAX] if item.code else None,
             "cause": _cause(item.cause, item.message, item.key),
+            "outcome": item.outcome.value if item.outcome else None,
+            "changes": item.changes,
         }
         for item in items
     ]

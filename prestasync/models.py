@@ -90,6 +90,7 @@ EMAIL_MAX = 254  # RFC 5321's limit on a forward path
 WEBHOOK_URL_MAX = 500
 CRON_MAX = 100
 ANSWER_MAX = 500  # the excerpt of a delivery's answer kept in the log
+PROFILE_NAME_MAX = 100
 
 
 class Base(DeclarativeBase):
@@ -442,6 +443,21 @@ class JobItem(Base):
     # `message` with SKUs, quoted values and numbers normalised (see `progress.cause_of`).
     cause: Mapped[str | None] = mapped_column(String(CAUSE_MAX))
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ImportProfile(Base):
+    """A saved way to read a catalogue file: which file column feeds which catalogue column
+    (`mapping`, file header -> catalogue column, "" to ignore one), and how to read the file
+    (`options`: delimiter, encoding, decimal comma, sheet). See `profiles.py`."""
+
+    __tablename__ = "import_profiles"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(PROFILE_NAME_MAX), unique=True)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -17,6 +17,7 @@ class JobType(StrEnum):
     IMPORT = "import"  # shop -> catalogue
     EXPORT = "export"  # catalogue -> shop, all products or chosen SKUs
     SYNC = "sync"  # catalogue -> shop, products changed since the last successful sync
+    FILE_IMPORT = "file_import"  # a CSV or XLSX file -> catalogue; no shop (`shop_name` is the file's name)
 
 
 class JobStatus(StrEnum):
@@ -108,9 +109,13 @@ class Action(StrEnum):
     APPLY = "apply"  # run exactly what a completed preview planned
 
 
-def allowed_actions(status: str, *, failed: int, preview: bool = False) -> frozenset[Action]:
-    """The actions a job in `status` allows. Rules that need the database (one active retry per
-    job) are checked again when the action is taken."""
+# A file's failed rows are fixed in the file, not retried one by one: its jobs offer no `retry_failed`.
+RETRIES_FAILED_ITEMS = frozenset({JobType.IMPORT, JobType.EXPORT, JobType.SYNC})
+
+
+def allowed_actions(status: str, *, failed: int, preview: bool = False, kind: str | None = None) -> frozenset[Action]:
+    """The actions a job in `status` (of type `kind`, when known) allows. Rules that need the
+    database (one active retry per job) are checked again when the action is taken."""
     state = JobStatus(status)
     actions: set[Action] = set()
     if state in (JobStatus.PENDING, JobStatus.RUNNING, JobStatus.HELD):
@@ -119,7 +124,7 @@ def allowed_actions(status: str, *, failed: int, preview: bool = False) -> froze
         actions.add(Action.CONFIRM)
     if state in TERMINAL:
         actions.add(Action.RETRY)
-        if failed > 0:
+        if failed > 0 and (kind is None or kind in RETRIES_FAILED_ITEMS):
             actions.add(Action.RETRY_FAILED)
     if preview and state == JobStatus.COMPLETED:
         actions.add(Action.APPLY)

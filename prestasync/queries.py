@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from prestasync.contract import ChangeSummary, FailureGroupOut
@@ -50,6 +50,25 @@ def list_jobs(session: Session, flt: JobFilter) -> list[Job]:
     """Jobs newest first. `active` is the hot query the dashboard header runs."""
     query = _filtered(select(Job), flt, _dialect(session)).order_by(Job.created_at.desc(), Job.id.desc())
     return list(session.execute(query.limit(flt.limit).offset(flt.offset)).scalars())
+
+
+def iter_jobs(bind: Engine | Connection, flt: JobFilter, page: int = 1000) -> Iterator[Job]:
+    """Every job matching `flt` (its limit and offset aside), newest first, for reports.
+
+    Keyset pages, each read in its own short session: a job started while a long report is
+    written neither shifts a page nor holds a read open between pages.
+    """
+    last: tuple[datetime, int] | None = None
+    while True:
+        with Session(bind) as session:
+            query = _filtered(select(Job), flt, bind.dialect.name)
+            if last is not None:
+                query = query.where(or_(Job.created_at < last[0], and_(Job.created_at == last[0], Job.id < last[1])))
+            rows = list(session.execute(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(page)).scalars())
+        if not rows:
+            return
+        yield from rows
+        last = (rows[-1].created_at, rows[-1].id)
 
 
 def count_jobs(session: Session, flt: JobFilter) -> int:

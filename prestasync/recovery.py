@@ -24,7 +24,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from prestasync import export, ledger, queries
+from prestasync import export, ledger, queries, uploads
 from prestasync.errors import InvalidTransition
 from prestasync.models import Job, JobItem, utcnow
 from prestasync.progress import ItemState, JobStatus
@@ -164,5 +164,6 @@ class Scheduler:
                     self.rt.settings.cleanup_days,
                 )
                 self._since_cleanup = 0.0
+                uploads.prune(self.rt.settings, self.rt.engine)
         except Exception:  # the scheduler must outlive a database hiccup
             log.exception("scheduler tick failed")

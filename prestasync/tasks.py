@@ -14,7 +14,7 @@ from collections.abc import Callable
 from huey import Huey
 from sqlalchemy.orm import Session
 
-from prestasync import export, importer, queries
+from prestasync import export, fileimport, importer, queries
 from prestasync.context import JobContext
 from prestasync.errors import InvalidTransition, JobCancelled, JobError, JobNotFound
 from prestasync.models import Shop
@@ -58,6 +58,8 @@ class Tasks:
             return
         if ctx.job.type == JobType.IMPORT:
             _run(ctx.tracker, lambda: importer.run_import(ctx))
+        elif ctx.job.type == JobType.FILE_IMPORT:
+            _run(ctx.tracker, lambda: fileimport.run_file_import(ctx))
         else:
             _run(ctx.tracker, lambda: export.plan(ctx), hand_off=True)
 

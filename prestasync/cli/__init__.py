@@ -16,7 +16,7 @@ import click
 import typer
 from sqlalchemy.exc import OperationalError
 
-from prestasync.cli import accounts_cmd, jobs_cmd, run_cmd, shops_cmd
+from prestasync.cli import accounts_cmd, catalogue_cmd, jobs_cmd, run_cmd, shops_cmd
 from prestasync.errors import InvalidInput, PrestasyncError
 from prestasync.prestashop import PrestaShopError
 
@@ -30,6 +30,7 @@ run_cmd.register(app)
 jobs_cmd.register(app)
 shops_cmd.register(app)
 accounts_cmd.register(app)
+catalogue_cmd.register(app)
 
 EXIT_CODES: dict[type[Exception], int] = {
     InvalidInput: 2,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -360,12 +361,34 @@ class RemoteBackend:
             raise RemoteError(self._scrub(f"request to the server at {self.url} failed: {_reason(exc)}")) from None
         if not response.is_success:
             raise RemoteError(self._scrub(_status_message(response)))
+        if response.status_code == 204:  # done, nothing to say (a DELETE)
+            return None
         try:
             return response.json()
         except ValueError:
             raise RemoteError(
                 f"the answer from {self.url} is not JSON; is PRESTASYNC_SERVER_URL a prestasync server?"
             ) from None
+
+    def download(self, path: str, params: dict[str, Any], dest: Path, *, timeout_s: float = TIMEOUT_S) -> None:
+        """Stream a file answer (CSV, XLSX) into `dest`, through `<dest>.part`: a download cut
+        off halfway leaves no half file behind."""
+        part = dest.with_name(dest.name + ".part")
+        try:
+            with self._http.stream("GET", path, params=params, timeout=timeout_s) as response:
+                if not response.is_success:
+                    response.read()
+                    raise RemoteError(self._scrub(_status_message(response)))
+                with part.open("wb") as out:
+                    for chunk in response.iter_bytes():
+                        out.write(chunk)
+        except httpx.TransportError as exc:
+            part.unlink(missing_ok=True)
+            raise RemoteError(self._scrub(f"cannot reach the server at {self.url}: {_reason(exc)}")) from None
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        part.replace(dest)
 
     def _scrub(self, message: str) -> str:
         return message.replace(self._token, "[token]")

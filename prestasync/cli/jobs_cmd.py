@@ -26,7 +26,7 @@ from prestasync.progress import JobStatus, JobType
 jobs_app = typer.Typer(no_args_is_help=True, help="Inspect and control jobs.")
 out = Console(highlight=False, markup=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
-VERBS = {"import": "Importing", "export": "Exporting", "sync": "Syncing"}
+VERBS = {"import": "Importing", "export": "Exporting", "sync": "Syncing", "file_import": "Importing file"}
 
 
 def register(app: typer.Typer) -> None:

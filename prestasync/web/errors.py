@@ -21,6 +21,7 @@ from prestasync.errors import (
     NotFoundError,
     PrestasyncError,
     Refused,
+    TooLarge,
     Unavailable,
 )
 from prestasync.prestashop import PrestaShopError
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 STATUS: dict[type[Exception], int] = {
     NotFoundError: 404,
     InvalidInput: 422,
+    TooLarge: 413,
     Refused: 409,
     Unavailable: 503,
     ConfigError: 500,

@@ -61,6 +61,21 @@ EN: dict[str, str] = {
     "job.errors.import": "Import failed for {n} products",
     "job.errors.export": "Export failed for {n} products",
     "job.errors.sync": "Sync failed for {n} products",
+    "job.pending.file_import": "Queued: import of {shop}",
+    "job.running.file_import": "Importing file… {count} rows from {shop}",
+    "job.cancelling.file_import": "Cancelling file import… {count} rows from {shop}",
+    "job.completed.file_import": "Imported {count} rows from {shop}",
+    "job.failed.file_import": "Import of {shop} failed at {count}",
+    "job.cancelled.file_import": "Import of {shop} cancelled at {count}",
+    "job.errors.file_import": "Rows rejected: {n}",
+    "job.pending.file_check": "Queued: dry run of {shop}",
+    "job.running.file_check": "Checking file… {count} rows from {shop} (dry run)",
+    "job.cancelling.file_check": "Cancelling dry run… {count} rows from {shop}",
+    "job.completed.file_check": "Checked {count} rows from {shop} (dry run: nothing written)",
+    "job.failed.file_check": "Dry run of {shop} failed at {count}",
+    "job.cancelled.file_check": "Dry run of {shop} cancelled at {count}",
+    "job.errors.file_check": "Rows rejected: {n}",
+    "job.unnamed_file": "(a file)",
     "job.rate": "{rate}/s",
     "job.eta": "ETA {eta}",
     "job.elapsed": "elapsed {elapsed}",
@@ -76,6 +91,7 @@ EN: dict[str, str] = {
     "type.import": "Import",
     "type.export": "Export",
     "type.sync": "Sync",
+    "type.file_import": "File import",
     "action.cancel": "Cancel",
     "action.retry": "Retry",
     "action.retry_failed": "Retry failed only",
@@ -103,6 +119,12 @@ EN: dict[str, str] = {
     "toast.cancelled.import": "Import from {shop} was cancelled.",
     "toast.cancelled.export": "Export to {shop} was cancelled.",
     "toast.cancelled.sync": "Sync with {shop} was cancelled.",
+    "toast.completed.file_import": "Import of {shop} completed: {processed} rows, {failed} rejected.",
+    "toast.failed.file_import": "Import of {shop} failed: {error}",
+    "toast.cancelled.file_import": "Import of {shop} was cancelled.",
+    "toast.completed.file_check": "Dry run of {shop} done: {processed} rows, {failed} rejected; nothing written.",
+    "toast.failed.file_check": "Dry run of {shop} failed: {error}",
+    "toast.cancelled.file_check": "Dry run of {shop} was cancelled.",
     "toast.open": "Show in the sync centre",
     "toast.close": "Close notification",
     "products.title": "Products",
@@ -131,6 +153,19 @@ EN: dict[str, str] = {
     "actions.sync": "Sync changes",
     "actions.no_shop": "Choose at least one shop.",
     "actions.no_selection": "Select products to export first.",
+    "files.title": "Catalogue file",
+    "files.file": "CSV or XLSX file",
+    "files.profile": "Column profile",
+    "files.no_profile": "None: the file's own columns",
+    "files.dry_run": "Dry run: only show the changes",
+    "files.upload": "Import file",
+    "files.no_file": "Choose a file first.",
+    "files.started": "File import #{id} started.",
+    "files.ignored": "These columns are not catalogue columns and are ignored: {columns}",
+    "files.export": "Export the catalogue:",
+    "files.csv": "CSV",
+    "files.xlsx": "XLSX",
+    "sync.report": "Report of these operations:",
     "sync.title": "Sync centre",
     "sync.subtitle": "Monitor and control import, export and sync operations with PrestaShop",
     "sync.filter_status": "Status",
@@ -275,6 +310,21 @@ PL: dict[str, str] = {
     "job.errors.import": "Błąd importu {n} produktów",
     "job.errors.export": "Błąd eksportu {n} produktów",
     "job.errors.sync": "Błąd synchronizacji {n} produktów",
+    "job.pending.file_import": "W kolejce: import pliku {shop}",
+    "job.running.file_import": "Importowanie pliku… {count} wierszy z {shop}",
+    "job.cancelling.file_import": "Anulowanie importu pliku… {count} wierszy z {shop}",
+    "job.completed.file_import": "Zaimportowano {count} wierszy z {shop}",
+    "job.failed.file_import": "Import pliku {shop} przerwany błędem przy {count}",
+    "job.cancelled.file_import": "Import pliku {shop} anulowany przy {count}",
+    "job.errors.file_import": "Odrzucone wiersze: {n}",
+    "job.pending.file_check": "W kolejce: próbny import pliku {shop}",
+    "job.running.file_check": "Sprawdzanie pliku… {count} wierszy z {shop} (próba)",
+    "job.cancelling.file_check": "Anulowanie próby… {count} wierszy z {shop}",
+    "job.completed.file_check": "Sprawdzono {count} wierszy z {shop} (próba: nic nie zapisano)",
+    "job.failed.file_check": "Próbny import pliku {shop} przerwany błędem przy {count}",
+    "job.cancelled.file_check": "Próbny import pliku {shop} anulowany przy {count}",
+    "job.errors.file_check": "Odrzucone wiersze: {n}",
+    "job.unnamed_file": "(plik)",
     "job.rate": "{rate}/s",
     "job.eta": "pozostało {eta}",
     "job.elapsed": "czas {elapsed}",
@@ -290,6 +340,7 @@ PL: dict[str, str] = {
     "type.import": "Import",
     "type.export": "Eksport",
     "type.sync": "Synchronizacja",
+    "type.file_import": "Import pliku",
     "action.cancel": "Anuluj",
     "action.retry": "Ponów",
     "action.retry_failed": "Ponów tylko błędne",
@@ -317,6 +368,12 @@ PL: dict[str, str] = {
     "toast.cancelled.import": "Import z {shop} został anulowany.",
     "toast.cancelled.export": "Eksport do {shop} został anulowany.",
     "toast.cancelled.sync": "Synchronizacja z {shop} została anulowana.",
+    "toast.completed.file_import": "Import pliku {shop} zakończony: {processed} wierszy, odrzucono: {failed}.",
+    "toast.failed.file_import": "Import pliku {shop} nie powiódł się: {error}",
+    "toast.cancelled.file_import": "Import pliku {shop} został anulowany.",
+    "toast.completed.file_check": "Próba {shop} gotowa: {processed} wierszy, odrzucono: {failed}; nic nie zapisano.",
+    "toast.failed.file_check": "Próbny import {shop} nie powiódł się: {error}",
+    "toast.cancelled.file_check": "Próbny import {shop} został anulowany.",
     "toast.open": "Pokaż w centrum synchronizacji",
     "toast.close": "Zamknij powiadomienie",
     "products.title": "Produkty",
@@ -345,6 +402,19 @@ PL: dict[str, str] = {
     "actions.sync": "Synchronizuj zmiany",
     "actions.no_shop": "Wybierz co najmniej jeden sklep.",
     "actions.no_selection": "Najpierw zaznacz produkty do eksportu.",
+    "files.title": "Plik katalogu",
+    "files.file": "Plik CSV lub XLSX",
+    "files.profile": "Profil kolumn",
+    "files.no_profile": "Brak: kolumny z pliku",
+    "files.dry_run": "Próba: tylko pokaż zmiany",
+    "files.upload": "Importuj plik",
+    "files.no_file": "Najpierw wybierz plik.",
+    "files.started": "Uruchomiono import pliku #{id}.",
+    "files.ignored": "Te kolumny nie są kolumnami katalogu i zostaną pominięte: {columns}",
+    "files.export": "Eksportuj katalog:",
+    "files.csv": "CSV",
+    "files.xlsx": "XLSX",
+    "sync.report": "Raport tych operacji:",
     "sync.title": "Centrum synchronizacji",
     "sync.subtitle": "Monitoruj i zarządzaj operacjami import/eksport/synchronizacja z PrestaShop",
     "sync.filter_status": "Status",
@@ -477,14 +547,24 @@ class Texts:
             return self.t("time.m", m=s // 60, s=s % 60)
         return self.t("time.h", h=s // 3600, m=s % 3600 // 60)
 
+    @staticmethod
+    def kind(job: dict[str, Any]) -> str:
+        """The text family of a job: a dry run of a file reads as a check, not an import."""
+        return "file_check" if job["type"] == "file_import" and job.get("preview") else str(job["type"])
+
+    def subject(self, job: dict[str, Any]) -> str:
+        """Who the job is with: its shop, or the file a file import reads."""
+        fallback = "job.unnamed_file" if job["type"] == "file_import" else "job.shop_deleted"
+        return str(job["shop_name"]) or self.t(fallback)
+
     def job(self, job: dict[str, Any]) -> dict[str, Any]:
         """How a job card reads (the job JSON in, texts and button states out).
 
         `static/js/cards.js` does the same for live updates; keep the two in step.
         """
-        status, kind, failed = job["status"], job["type"], job["failed"]
+        status, kind, failed = job["status"], self.kind(job), job["failed"]
         count = f"{job['processed']}/{job['total']}" if job["total"] > 0 else str(job["processed"])
-        shop = job["shop_name"] or self.t("job.shop_deleted")
+        shop = self.subject(job)
         running = status == "running"
         return {
             "title": self.t(f"job.{status}.{kind}", count=count, shop=shop),

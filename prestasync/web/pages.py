@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from prestasync import accounts, catalogue, queries, shops, stats
+from prestasync import accounts, catalogue, profiles, queries, shops, stats
 from prestasync.contract import job_out, money, shop_out
 from prestasync.errors import JobNotFound, PrestasyncError, VaultError
 from prestasync.models import Binding, Job, Product, Shop
@@ -146,6 +146,7 @@ def products_page(
         page = found[:PAGE_SIZE]
         links = catalogue.bindings_for(session, [p.id for p in page])
         active = [_json(j) for j in queries.list_jobs(session, queries.JobFilter(status="active", limit=50))]
+        profile_names = [p.name for p in profiles.list_profiles(session)]
     rows = [_product_row(p, links.get(p.id, []), shop_list, language(request)) for p in page]
     context = {
         "page": "products",
@@ -153,6 +154,7 @@ def products_page(
         "rows": rows,
         "search": search,
         "jobs": active,
+        "profiles": profile_names,
         "prev_offset": max(0, offset - PAGE_SIZE) if offset else None,
         "next_offset": offset + PAGE_SIZE if len(found) > PAGE_SIZE else None,
         "last_event_id": request.app.state.broadcaster.last_id,
@@ -209,11 +211,14 @@ def sync_centre(
         planned = schedules_context(session)
     pages = max(1, -(-total // JOBS_PER_PAGE))
     filters = {"status": status, "shop": shop if shop_id else "", "type": kind or ""}
+    report = {"status": "" if status == "all" else status, "shop_id": shop_id or "", "type": kind or ""}
+    report_query = urlencode({k: v for k, v in report.items() if v})
     context = {
         "page": "sync",
         "jobs": ([picked] if picked else []) + [j for j in listed if not picked or j["id"] != picked["id"]],
         "picked_id": picked["id"] if picked else None,
         "filters": filters,
+        "report_query": "?" + report_query if report_query else "",
         "status_filters": STATUS_FILTERS,
         "shops": shop_list,
         "page_no": min(page, pages),

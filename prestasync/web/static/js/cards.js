@@ -9,6 +9,12 @@ const state = new WeakMap(); // card -> { job, received, rate, sample }
 
 export const isTerminal = (status) => TERMINAL.has(status);
 
+/** The text family of a job: a dry run of a file reads as a check, not an import (as Texts.kind). */
+export const textKind = (job) => (job.type === "file_import" && job.preview ? "file_check" : job.type);
+
+/** Who the job is with: its shop, or the file a file import reads (as Texts.subject). */
+export const subjectOf = (job) => job.shop_name || t(job.type === "file_import" ? "job.unnamed_file" : "job.shop_deleted");
+
 const field = (card, name) => card.querySelector(`[data-field="${name}"]`);
 const button = (card, action) => card.querySelector(`[data-action="${action}"]`);
 
@@ -24,9 +30,10 @@ export function createCard(job) {
 export const jobOf = (card) => state.get(card)?.job;
 
 export function renderCard(card, job) {
-  const { status, type: kind, failed } = job;
+  const { status, failed } = job;
+  const kind = textKind(job);
   const count = job.total > 0 ? `${job.processed}/${job.total}` : `${job.processed}`;
-  const shop = job.shop_name || t("job.shop_deleted");
+  const shop = subjectOf(job);
   track(card, job);
   card.dataset.status = status;
   field(card, "title").textContent = t(`job.${status}.${kind}`, { count, shop });

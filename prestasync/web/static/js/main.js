@@ -8,6 +8,7 @@ import { initProducts } from "./products.js";
 import { initBell } from "./bell.js";
 
 const bell = initBell();
+import { initFileImport } from "./fileimport.js";
 
 function start() {
   const root = document.querySelector("[data-monitor]");
@@ -32,7 +33,10 @@ function start() {
   });
   live.start();
   const actions = document.querySelector('[data-field="actions"]');
-  if (actions) initProducts(actions, { onStarted: (job) => { toaster.note(job, { live: true }); monitor.apply(job, { force: true }); } });
+  const started = (job) => { toaster.note(job, { live: true }); monitor.apply(job, { force: true }); };
+  if (actions) initProducts(actions, { onStarted: started });
+  const files = document.querySelector('[data-field="file-import"]');
+  if (files) initFileImport(files, { onStarted: started });
   window.prestasync = { monitor, live }; // for debugging in the console
 }
 

@@ -3,7 +3,7 @@
 
 import { t } from "./i18n.js";
 import { toast } from "./toasts.js";
-import { isTerminal } from "./cards.js";
+import { isTerminal, subjectOf, textKind } from "./cards.js";
 
 const KIND = { completed: "success", failed: "error", cancelled: "warning" };
 
@@ -23,12 +23,12 @@ export class JobToaster {
 
   announce(job) {
     const values = {
-      shop: job.shop_name || t("job.shop_deleted"),
+      shop: subjectOf(job),
       processed: job.processed,
       failed: job.failed,
       error: job.error_message || "",
     };
-    toast(t(`toast.${job.status}.${job.type}`, values), {
+    toast(t(`toast.${job.status}.${textKind(job)}`, values), {
       kind: KIND[job.status],
       href: `/shops/sync?job=${encodeURIComponent(job.id)}`,
       linkText: t("toast.open"),
