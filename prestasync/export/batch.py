@@ -68,7 +68,7 @@ class BatchWork:
         ctx, shop = self.ctx, self.ctx.require_shop()
         with Session(ctx.rt.engine, expire_on_commit=False) as session:
             batch = load(session, shop.id, [sku for _, sku in items])
-        view = ShopView(client, FACTS.get(ctx.job.id), shop.fallback_language, shop.default_tax_group)
+        view = ShopView(client, FACTS.get(ctx.job.uuid), shop.fallback_language, shop.default_tax_group)
         bound = {sku: batch.sources[sku].remote_id for _, sku in items if sku in batch.sources}
         sources = batch.sources.values()
         found = reading.read(client, bound, combinations=any(s.combinations for s in sources),

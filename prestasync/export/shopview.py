@@ -226,13 +226,14 @@ def _path(category: Category, by_id: dict[int, Category], iso_of: dict[int, str]
 
 
 class FactsCache:
-    """`Facts` by job, kept a few minutes: the lanes of one job in one process share them."""
+    """`Facts` by job (its uuid: unique across databases too), kept a few minutes: the lanes of
+    one job in one process share them."""
 
     def __init__(self) -> None:
-        self._facts: dict[int, tuple[float, Facts]] = {}
+        self._facts: dict[str, tuple[float, Facts]] = {}
         self._lock = threading.Lock()
 
-    def get(self, job_id: int) -> Facts:
+    def get(self, job_id: str) -> Facts:
         now = time.monotonic()
         with self._lock:
             for stale in [k for k, (at, _) in self._facts.items() if now - at > TTL_S]:
