@@ -26,6 +26,14 @@ class Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class JobStep(Out):
+    """What a running job is doing inside its current items, before its counters move."""
+
+    phase: str = Field(description="images: downloading the current page's product images")
+    done: int
+    total: int
+
+
 class JobOut(Out):
     """One job, as `GET /api/jobs/{id}` and `jobs show ID --json` give it."""
 
@@ -60,6 +68,7 @@ class JobOut(Out):
     version: int
     preview: bool = Field(description="a dry run: it read and compared, and wrote nothing")
     actions: list[Action] = Field(description="what a person may do to the job now")
+    step: JobStep | None = Field(default=None, description="the current sub-step of a running job, if any")
 
 
 class ItemOut(Out):
@@ -214,7 +223,14 @@ def job_out(job: Job, *, now: datetime | None = None) -> JobOut:
         version=job.version,
         preview=preview,
         actions=sorted(allowed_actions(job.status, failed=job.failed, preview=preview)),
+        step=_step(job.step),
     )
+
+
+def _step(raw: dict[str, Any] | None) -> JobStep | None:
+    if not raw or not isinstance(raw.get("phase"), str):
+        return None
+    return JobStep(phase=raw["phase"], done=int(raw.get("done") or 0), total=int(raw.get("total") or 0))
 
 
 def item_out(item: JobItem) -> ItemOut:

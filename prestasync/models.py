@@ -386,6 +386,9 @@ class Job(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     checkpoint: Mapped[str | None] = mapped_column(String(200))
+    # What the job is doing now inside its current items (`{"phase": "images", "done": 3,
+    # "total": 40}`), NULL between steps; progress a card can show before the counters move.
+    step: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error_message: Mapped[str | None] = mapped_column(Text)
     retry_of: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)

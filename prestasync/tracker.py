@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, null, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -80,6 +80,7 @@ class Tracker:
             "heartbeat_at": now,
             "attempts": Job.attempts + 1,
             "worker": worker or worker_name(),
+            "step": null(),  # a resumed job's last step was the dead worker's
         }
         if total is not None:
             values["total"] = total
@@ -128,6 +129,19 @@ class Tracker:
     def set_checkpoint(self, value: str) -> None:
         with self._lock:
             self._pending.checkpoint = value
+
+    def set_step(self, phase: str, done: int = 0, total: int = 0) -> None:
+        """Say what the job is doing inside its current items (`images`, 3 of 40), for the card.
+
+        In memory like the counts, written with the next flush; cheap to call per sub-step.
+        """
+        with self._lock:
+            self._pending.step = {"phase": phase, "done": done, "total": total}
+
+    def clear_step(self) -> None:
+        """The current step is over (its items are counted)."""
+        with self._lock:
+            self._pending.step = {}
 
     def advance(self, n: int = 1, outcome: Outcome = Outcome.UNCHANGED) -> None:
         """Count `n` items handled without a ledger row (an import's good records)."""

@@ -10,7 +10,7 @@ def test_migrations_build_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diff == []
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
 
 
 def test_upgrade_twice_is_a_no_op(engine: Engine) -> None:
@@ -46,7 +46,7 @@ def test_upgrade_from_the_first_revision_keeps_data(db_url: str) -> None:
                 )
             )
         upgrade(eng)
-        assert current_revision(eng) == "0005"
+        assert current_revision(eng) == "0006"
         with eng.connect() as conn:
             assert conn.execute(text("SELECT name FROM shops")).scalar() == "A"
     finally:
