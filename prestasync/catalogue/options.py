@@ -35,6 +35,8 @@ from prestasync.naming import key_of
 
 @dataclass(frozen=True)
 class ShopGroup:
+    """A shop's attribute group (`product_options`), texts keyed by ISO code."""
+
     remote_id: int
     name: dict[str, str]
     public_name: dict[str, str]
@@ -43,6 +45,8 @@ class ShopGroup:
 
 @dataclass(frozen=True)
 class ShopValue:
+    """A shop's attribute value (`product_option_values`)."""
+
     remote_id: int
     group_id: int  # the shop's group id
     name: dict[str, str]
@@ -51,12 +55,16 @@ class ShopValue:
 
 @dataclass(frozen=True)
 class ShopFeature:
+    """A shop's feature (`product_features`)."""
+
     remote_id: int
     name: dict[str, str]
 
 
 @dataclass(frozen=True)
 class ShopFeatureValue:
+    """A shop's feature value (`product_feature_values`); `custom` ones belong to one product."""
+
     remote_id: int
     feature_id: int  # the shop's feature id
     value: dict[str, str]

@@ -12,6 +12,7 @@ re-import does not make the next sync push the whole catalogue.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -116,9 +117,23 @@ def write_page(session: Session, shop_id: int, items: Sequence[Incoming]) -> Pag
             result.failures.append(_duplicate(item, unique[item.sku].remote_id))
         else:
             unique[item.sku] = item
+    now = utcnow()
+    accepted, ids = _write_rows(session, shop_id, unique, result, now)
+    parts = write_parts(session, shop_id, {ids[i.sku]: i.details for i in accepted if i.details is not None})
+    touched = [i for i in accepted if ids[i.sku] in parts and result.outcomes[i.remote_id] == "unchanged"]
+    if touched:
+        session.execute(update(Product), [{"id": ids[i.sku], "updated_at": now} for i in touched])
+        result.outcomes.update({i.remote_id: "updated" for i in touched})
+    return result
+
+
+def _write_rows(
+    session: Session, shop_id: int, unique: dict[str, Incoming], result: PageResult, now: datetime
+) -> tuple[list[Incoming], dict[str, int]]:
+    """Insert and update the product rows and their bindings; returns the items written and
+    their catalogue ids by SKU."""
     existing = _existing(session, list(unique))
     bound = _bindings(session, shop_id, [p.id for p in existing.values()])
-    now = utcnow()
     new_rows: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     accepted: list[Incoming] = []
@@ -144,12 +159,7 @@ def write_page(session: Session, shop_id: int, items: Sequence[Incoming]) -> Pag
         session.execute(update(Product), changed)
     ids = _ids(session, [i.sku for i in accepted])
     _bind_all(session, shop_id, accepted, ids, bound, now)
-    parts = write_parts(session, shop_id, {ids[i.sku]: i.details for i in accepted if i.details is not None})
-    touched = [i for i in accepted if ids[i.sku] in parts and result.outcomes[i.remote_id] == "unchanged"]
-    if touched:
-        session.execute(update(Product), [{"id": ids[i.sku], "updated_at": now} for i in touched])
-        result.outcomes.update({i.remote_id: "updated" for i in touched})
-    return result
+    return accepted, ids
 
 
 def write_parts(session: Session, shop_id: int, details: Mapping[int, Details]) -> set[int]:

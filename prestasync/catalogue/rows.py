@@ -15,6 +15,7 @@ BATCH = 500  # ids per IN (...) list: far below every engine's parameter limit
 
 
 def chunks(ids: Sequence[int], size: int = BATCH) -> Iterable[Sequence[int]]:
+    """`ids` in slices of at most `size`, for `IN (...)` lists."""
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 

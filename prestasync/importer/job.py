@@ -138,10 +138,43 @@ def _expected(
 def _import_page(run: _Run, page: PageData, records: list[RemoteProduct | BadRecord | int], *, checkpoint: str) -> None:
     """Check, fetch images, translate, write and count one page; counts and checkpoint move
     together (see Tracker.record)."""
+    checked, failures = _checked(run, page, records)
+    images, extra = _images(run, checked)
+    incoming: list[Incoming] = []
+    issues: dict[int, list[Issue]] = {}
+    for record, item in checked:
+        whole, found = whole_product(item, record, page, run.maps, images)
+        if isinstance(whole, ItemFailure):
+            failures.append(whole)
+        else:
+            incoming.append(whole)
+            issues[record.id] = found + extra.get(record.id, [])
+    with Session(run.rt.engine, expire_on_commit=False) as session:
+        result = catalogue.import_products(session, run.shop.id, incoming)
+    rows = [NewItem(f.sku, ItemState.FAILED, f.message, f.code, f.remote_id) for f in failures + result.failures]
+    done: dict[Outcome, int] = {}
+    for item in incoming:
+        if item.remote_id not in result.outcomes:
+            continue  # failed at the write (its failure is in `result.failures`)
+        outcome = Outcome(result.outcomes[item.remote_id])
+        row = _row(item, outcome, issues[item.remote_id])
+        if row is None:
+            done[outcome] = done.get(outcome, 0) + 1
+        else:
+            rows.append(row)
     vanished = [r for r in records if isinstance(r, int)]
-    failures: list[ItemFailure] = []
-    checked: list[tuple[RemoteProduct, Incoming]] = []
+    rows += [NewItem(f"#{r}", ItemState.SKIPPED, _GONE.format(id=r), "vanished", r) for r in vanished]
+    run.tracker.clear_step()
+    run.tracker.record(done=done, items=rows, checkpoint=checkpoint)
+
+
+def _checked(
+    run: _Run, page: PageData, records: list[RemoteProduct | BadRecord | int]
+) -> tuple[list[tuple[RemoteProduct, Incoming]], list[ItemFailure]]:
+    """The page's usable records with their simple fields, and the failures of the others."""
     own_rows = {pid: row for (pid, combination), row in page.stock.items() if combination == 0}
+    checked: list[tuple[RemoteProduct, Incoming]] = []
+    failures: list[ItemFailure] = []
     for record in records:
         if isinstance(record, int):
             continue
@@ -151,33 +184,7 @@ def _import_page(run: _Run, page: PageData, records: list[RemoteProduct | BadRec
         else:
             assert isinstance(record, RemoteProduct)  # a BadRecord always fails the check
             checked.append((record, found))
-    images, extra = _images(run, checked)
-    incoming: list[Incoming] = []
-    issues: dict[int, list[Issue]] = {}
-    for record, item in checked:
-        whole, found_issues = whole_product(item, record, page, run.maps, images)
-        if isinstance(whole, ItemFailure):
-            failures.append(whole)
-        else:
-            incoming.append(whole)
-            issues[record.id] = found_issues + extra.get(record.id, [])
-    with Session(run.rt.engine, expire_on_commit=False) as session:
-        result = catalogue.import_products(session, run.shop.id, incoming)
-    failures += result.failures
-    rows = [NewItem(f.sku, ItemState.FAILED, f.message, f.code, f.remote_id) for f in failures]
-    done: dict[Outcome, int] = {}
-    for item in incoming:
-        if item.remote_id not in result.outcomes:
-            continue  # failed at the write (its failure is in `failures`)
-        outcome = Outcome(result.outcomes[item.remote_id])
-        row = _row(item, outcome, issues.get(item.remote_id, []))
-        if row is None:
-            done[outcome] = done.get(outcome, 0) + 1
-        else:
-            rows.append(row)
-    rows += [NewItem(f"#{r}", ItemState.SKIPPED, _GONE.format(id=r), "vanished", r) for r in vanished]
-    run.tracker.clear_step()
-    run.tracker.record(done=done, items=rows, checkpoint=checkpoint)
+    return checked, failures
 
 
 def _images(

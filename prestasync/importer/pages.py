@@ -30,6 +30,7 @@ class PageData:
     prices: dict[int, list[Record]] = field(default_factory=dict)
 
     def stock_of(self, product_id: int, combination_id: int = 0) -> int:
+        """A product's own stock (combination 0) or one combination's; 0 without a row."""
         row = self.stock.get((product_id, combination_id))
         return row.quantity if row else 0
 

@@ -53,10 +53,12 @@ def wire(url: str) -> tuple[dict[int, RemoteProduct], dict[int, list[int]]]:
     return products, {c.id: c.image_ids for c in combinations if isinstance(c, Combination_)}
 
 
-def test_demo_catalogue_imports_whole_and_a_second_import_changes_nothing(settings: Settings, serve: Any) -> None:
+def test_demo_catalogue_imports_whole_and_a_second_import_changes_nothing(
+    settings: Settings, serve: Any, db_url: str
+) -> None:
     shop = demo_shop()
     (url,) = serve(shop)
-    rig = Rig(settings)
+    rig = Rig(settings.model_copy(update={"database_url": db_url}))
     rig.add("Demo", url, KEY)
     job = rig.run()
     assert (job.status, job.total, job.processed, job.failed, job.created) == ("completed", 19, 19, 0, 19)
