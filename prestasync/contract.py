@@ -29,7 +29,10 @@ class Out(BaseModel):
 class JobStep(Out):
     """What a running job is doing inside its current items, before its counters move."""
 
-    phase: str = Field(description="images: downloading the current page's product images")
+    phase: str = Field(
+        description="catalogue: reading the shop's categories, attributes, features and brands; "
+        "images: downloading the current page's product images (done of total)"
+    )
     done: int
     total: int
 

@@ -7,6 +7,8 @@ is fetched again. The limit of that rule: an image whose file was replaced in th
 same id (`POST …?ps_method=PUT`) is not noticed, because nothing in the product or its image list
 tells a replaced file apart (only a HEAD per image would, through `Content-Sha1`); to pick such a
 change up, delete the image's link or the catalogue image, and the next import fetches it again.
+A shop image of a product with the same bytes as another of that product has no link of its own
+(one catalogue image, one link: see `catalogue.media`), so it is downloaded on every import.
 
 Downloads stream into the store (never whole in memory), `workers` at a time; the client's
 connection pool (`shop_concurrency` connections) bounds what is in flight at the shop, downloads
@@ -15,7 +17,6 @@ and page reads together. The job's step (`images`, done of total) moves with eve
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ from prestasync.models import Image, RemoteLink
 from prestasync.prestashop import NotFound, PrestaShopClient, PrestaShopError, Unauthorized
 from prestasync.tracker import Tracker
 
-log = logging.getLogger(__name__)
 GHOST_CODE = 61  # "This image does not exist on disk": a row left by a failed upload (README fact 20)
 _MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),

@@ -26,7 +26,6 @@ message saying what is missing and what to do):
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,7 +50,6 @@ from prestasync.progress import ItemState, Outcome
 from prestasync.runtime import Runtime
 from prestasync.tracker import Tracker
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 PREFETCH = 3  # id-range pages in flight while one is being written

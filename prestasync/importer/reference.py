@@ -112,7 +112,7 @@ def _group(r: Record, languages: dict[int, str]) -> ShopGroup:
         r.id,
         by_iso(r.i18n.get("name", {}), languages),
         by_iso(r.i18n.get("public_name", {}), languages),
-        r.fields.get("group_type", "").strip(),
+        r.fields.get("group_type", "").strip()[:20],  # select, radio, color
     )
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from prestasync.config import Settings
 from prestasync.control import Control
@@ -36,16 +40,40 @@ def seeded(products: int = N, combinations: int = COMBINATIONS, images: int = IM
     )
 
 
+class StepWatcher(threading.Thread):
+    """Reads a job's `step` every 10 ms until the job ends (or a minute passes), keeping what it saw."""
+
+    def __init__(self, rig: Rig, job_id: int) -> None:
+        super().__init__(daemon=True)
+        self.rig, self.job_id, self.seen = rig, job_id, list[dict[str, Any]]()
+        self.start()
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with Session(self.rig.rt.engine) as session:
+                job = session.get(Job, self.job_id)
+            if job is not None and job.step and job.step not in self.seen:
+                self.seen.append(job.step)
+            if job is not None and job.status in ("completed", "failed", "cancelled"):
+                return
+            time.sleep(0.01)
+
+
 def test_300_products_import_in_a_bounded_number_of_requests(settings: Settings, serve: Any) -> None:
     shop = seeded()
     (url,) = serve(shop)
     rig = Rig(settings)
     rig.add("Seeded", url, KEY)
     shop.reset_counters()
-
+    steps = StepWatcher(rig, job_id=1)  # the first job of a new database
     job = rig.run()
-
+    steps.join()
     assert (job.status, job.total, job.processed, job.failed, job.created) == ("completed", N, N, 0, N)
+    # While a page's images download, the card can show how far they are.
+    per_page = settings.page_size * IMAGES
+    images_seen = [s for s in steps.seen if s["phase"] == "images"]
+    assert images_seen and all(s["total"] == per_page and 0 <= s["done"] <= per_page for s in images_seen)
     pages = N // settings.page_size
     # Once per job: languages, tax groups, brands, categories, attribute groups and values,
     # features and values, the id list; per page of 100: products, combinations, stock, prices.
