@@ -26,6 +26,17 @@ class Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class JobStep(Out):
+    """What a running job is doing inside its current items, before its counters move."""
+
+    phase: str = Field(
+        description="catalogue: reading the shop's categories, attributes, features and brands; "
+        "images: downloading the current page's product images (done of total)"
+    )
+    done: int
+    total: int
+
+
 class JobOut(Out):
     """One job, as `GET /api/jobs/{id}` and `jobs show ID --json` give it."""
 
@@ -59,8 +70,8 @@ class JobOut(Out):
     attempts: int
     version: int
     preview: bool = Field(description="a dry run: it read and compared, and wrote nothing")
-    activity: str | None = Field(None, description="what a worker is doing inside a long item now")
     actions: list[Action] = Field(description="what a person may do to the job now")
+    step: JobStep | None = Field(default=None, description="the current sub-step of a running job, if any")
 
 
 class ItemOut(Out):
@@ -256,9 +267,15 @@ def job_out(job: Job, *, now: datetime | None = None) -> JobOut:
         attempts=job.attempts,
         version=job.version,
         preview=preview,
-        activity=job.activity,
         actions=sorted(allowed_actions(job.status, failed=job.failed, preview=preview, kind=job.type)),
+        step=_step(job.step),
     )
+
+
+def _step(raw: dict[str, Any] | None) -> JobStep | None:
+    if not raw or not isinstance(raw.get("phase"), str):
+        return None
+    return JobStep(phase=raw["phase"], done=int(raw.get("done") or 0), total=int(raw.get("total") or 0))
 
 
 def item_out(item: JobItem) -> ItemOut:

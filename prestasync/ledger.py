@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, case, delete, func, insert, literal, select, update
+from sqlalchemy import Engine, case, delete, func, insert, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from prestasync.errors import InvalidTransition, JobNotFound
 from prestasync.models import (
-    ACTIVITY_MAX,
     CAUSE_MAX,
     CODE_MAX,
     ITEM_KEY_MAX,
@@ -57,8 +56,9 @@ BATCH = 500  # rows per INSERT / IN (...) list: far below every engine's paramet
 
 @dataclass(frozen=True)
 class NewItem:
-    """A ledger row written straight into a final state (an import's failures and skips, a
-    file row's outcome with its `changes`)."""
+    """A ledger row written straight into a final state (an import's failures and skips, a done
+    item with a note: `state` DONE, its `outcome` counted like any done item's, or a file row's
+    outcome with its `changes`)."""
 
     key: str
     state: ItemState
@@ -92,22 +92,19 @@ class Close:
 @dataclass
 class Delta:
     """What one tracker flush adds to a job: counts of items handled without a ledger row
-    (`done`, by outcome), ledger rows, item closes, and optionally a new total and checkpoint."""
+    (`done`, by outcome), ledger rows, item closes, and optionally a new total, checkpoint and
+    current step (`step`: None leaves it, `{}` clears it)."""
 
     done: dict[Outcome, int] = field(default_factory=dict)
     items: list[NewItem] = field(default_factory=list)
     closes: list[Close] = field(default_factory=list)
     total: int | None = None
     checkpoint: str | None = None
-    activity: str | None = None  # "" clears it
+    step: dict[str, Any] | None = None
 
     def empty(self) -> bool:
-        return (
-            not (self.done or self.items or self.closes)
-            and self.total is None
-            and self.checkpoint is None
-            and self.activity is None
-        )
+        unset = self.total is None and self.checkpoint is None and self.step is None
+        return not (self.done or self.items or self.closes) and unset
 
     def merge_back(self, older: Delta) -> None:
         """Put an unwritten older delta back in front of this one; newer values win."""
@@ -117,7 +114,7 @@ class Delta:
         self.closes[:0] = older.closes
         self.total = self.total if self.total is not None else older.total
         self.checkpoint = self.checkpoint if self.checkpoint is not None else older.checkpoint
-        self.activity = self.activity if self.activity is not None else older.activity
+        self.step = self.step if self.step is not None else older.step
 
 
 # -- jobs ---------------------------------------------------------------------------------------
@@ -207,7 +204,7 @@ def finish(session: Session, job_id: int, target: JobStatus, error: str | None =
     if target != JobStatus.COMPLETED:
         # Items with no row at all (an import's unread pages) were not reached either.
         skipped = case((Job.total > Job.processed + skipped, Job.total - Job.processed), else_=skipped)
-    values = {"skipped": skipped, "heartbeat_at": utcnow(), **values}
+    values = {"skipped": skipped, "heartbeat_at": utcnow(), "step": null(), **values}
     if error is not None:
         values["error_message"] = error[:MESSAGE_MAX]
     transition(session, job_id, target, **values)
@@ -304,8 +301,8 @@ def _count(session: Session, job_id: int, c: _Counts, delta: Delta, now: datetim
     ]
     if delta.checkpoint is not None:
         assignments.append((Job.checkpoint, delta.checkpoint))
-    if delta.activity is not None:
-        assignments.append((Job.activity, delta.activity[:ACTIVITY_MAX] or None))
+    if delta.step is not None:
+        assignments.append((Job.step, delta.step or null()))  # `{}` clears: SQL NULL, not JSON null
     stmt = update(Job).where(Job.id == job_id).ordered_values(*assignments)
     session.execute(stmt.execution_options(synchronize_session=False))
 

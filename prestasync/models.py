@@ -80,7 +80,6 @@ CODE_MAX = 100  # an item's error code (`ps_85`, `invalid_price`, …)
 CAUSE_MAX = 255  # an item's normalised cause, the error modal's group key
 MESSAGE_MAX = 4000  # an item's or a job's error message
 USERNAME_MAX = 100
-ACTIVITY_MAX = 200
 LANG_MAX = 8  # an ISO language code as PrestaShop stores it (`pl`, `en`, `pt-br` is `br`)
 KIND_MAX = 20  # small enumerations: product kind, reduction type, link kind, content type
 NAME_MAX = 128  # tax group, manufacturer, attribute and feature names (PrestaShop: 64-128)
@@ -395,8 +394,9 @@ class Job(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     checkpoint: Mapped[str | None] = mapped_column(String(200))
-    # What a worker is doing right now inside one long item ("P-0001: image 3/20"), for the card.
-    activity: Mapped[str | None] = mapped_column(String(ACTIVITY_MAX))
+    # What the job is doing now inside its current items (`{"phase": "images", "done": 3,
+    # "total": 40}`), NULL between steps; progress a card can show before the counters move.
+    step: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error_message: Mapped[str | None] = mapped_column(Text)
     retry_of: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)

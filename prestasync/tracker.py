@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, null, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -83,6 +83,7 @@ class Tracker:
             "heartbeat_at": now,
             "attempts": Job.attempts + 1,
             "worker": worker or worker_name(),
+            "step": null(),  # a resumed job's last step was the dead worker's
         }
         if total is not None:
             values["total"] = total
@@ -136,6 +137,19 @@ class Tracker:
         with self._lock:
             self._pending.checkpoint = value
 
+    def set_step(self, phase: str, done: int = 0, total: int = 0) -> None:
+        """Say what the job is doing inside its current items (`images`, 3 of 40), for the card.
+
+        In memory like the counts, written with the next flush; cheap to call per sub-step.
+        """
+        with self._lock:
+            self._pending.step = {"phase": phase, "done": done, "total": total}
+
+    def clear_step(self) -> None:
+        """The current step is over (its items are counted)."""
+        with self._lock:
+            self._pending.step = {}
+
     def advance(self, n: int = 1, outcome: Outcome = Outcome.UNCHANGED) -> None:
         """Count `n` items handled without a ledger row (an import's good records)."""
         self.record(done={outcome: n})
@@ -164,11 +178,6 @@ class Tracker:
             self._pending.items.extend(items)
             if checkpoint is not None:
                 self._pending.checkpoint = checkpoint
-
-    def activity(self, text: str | None) -> None:
-        """What this worker is doing inside a long item ("image 3/20"); None when it is done."""
-        with self._lock:
-            self._pending.activity = text or ""
 
     def close_item(self, close: Close) -> None:
         """A claimed item ended (done, failed, skipped, planned, or handed back)."""

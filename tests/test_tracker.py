@@ -155,3 +155,26 @@ def test_cancel_of_a_pending_job_ends_it_at_once(sqlite_engine: Engine) -> None:
     with Session(sqlite_engine) as session, session.begin():
         with pytest.raises(InvalidTransition):
             ledger.request_cancel(session, job_id)
+
+
+def test_the_current_step_is_written_cleared_and_gone_when_the_job_ends(engine: Engine) -> None:
+    from prestasync.contract import JobStep, job_out
+    from prestasync.ledger import NewItem
+    from prestasync.progress import ItemState, Outcome
+
+    job_id = new_job(engine, total=3)
+    tracker = Tracker(engine, job_id, autoflush=False)
+    tracker.start()
+    tracker.set_step("images", 4, 40)
+    tracker.flush()
+    assert read(engine, job_id).step == {"phase": "images", "done": 4, "total": 40}
+    assert job_out(read(engine, job_id)).step == JobStep(phase="images", done=4, total=40)
+    tracker.clear_step()
+    noted = NewItem("SKU-1", ItemState.DONE, "image #7 has no file", "ghost_image", 7, outcome=Outcome.CREATED)
+    tracker.record(done={Outcome.UNCHANGED: 1}, items=[noted])
+    tracker.flush()
+    job = read(engine, job_id)
+    assert (job.step, job.processed, job.created, job.unchanged, job.failed) == (None, 2, 1, 1, 0)
+    tracker.set_step("images", 1, 2)
+    tracker.finish()
+    assert read(engine, job_id).step is None and job_out(read(engine, job_id)).step is None

@@ -76,7 +76,7 @@ class BatchWork:
         links = load_links(ctx.rt.engine, shop.id, batch)
         resolver = Resolver(ctx.rt.engine, shop.id, view, create=self.stage == WRITE)
         writer = ItemWriter(
-            client, ctx.rt.engine, shop.id, ImageStore(ctx.rt.settings.data_dir / "images"), ctx.tracker.activity
+            client, ctx.rt.engine, shop.id, ImageStore(ctx.rt.settings.data_dir / "images"), ctx.tracker.set_step
         )
         stock: list[tuple[Step, int, StockWrite]] = []
         for item_id, sku in items:
@@ -133,7 +133,7 @@ class BatchWork:
         except (PrestaShopError, ItemError) as exc:
             return self._shop_failure(step, exc, writer)
         finally:
-            self.ctx.tracker.activity(None)
+            self.ctx.tracker.clear_step()
         self._streak = 0
         _note(step, written_note)
         if writes:

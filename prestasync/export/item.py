@@ -169,7 +169,7 @@ class ItemWriter:
     engine: Engine
     shop_id: int
     store: ImageStore
-    progress: Callable[[str], None]
+    progress: Callable[[str, int, int], None]  # (phase, done, total): the card's sub-progress
     step: str = "product"
 
     def write(self, source: Source, item: ItemPlan, found: Found) -> tuple[int, list[StockWrite], str | None]:
@@ -205,9 +205,9 @@ class ItemWriter:
     def _remember_image(self, image_id: int, remote_id: int, checksum: str) -> None:
         link(self.engine, self.shop_id, "image", image_id, remote_id, checksum)
 
-    def _images(self, text: str) -> None:
-        self.step = text
-        self.progress(text)
+    def _images(self, done: int, total: int) -> None:
+        self.step = f"image {done}/{total}"
+        self.progress("images", done - 1, total)
 
 
 def failed_step(writer: ItemWriter, exc: PrestaShopError | Exception) -> str:

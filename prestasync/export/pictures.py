@@ -72,7 +72,7 @@ def apply(
     product_id: int,
     images: ImagePlan,
     remember: Callable[[int, int, str], None],
-    progress: Callable[[str], None],
+    progress: Callable[[int, int], None],
 ) -> dict[int, int]:
     """Upload what the plan says, set the cover; returns catalogue image id -> shop image id.
 
@@ -81,7 +81,7 @@ def apply(
     """
     ids = dict(images.kept or {})
     for upload in images.uploads:
-        progress(f"image {upload.position}/{images.total}")
+        progress(upload.position, images.total)
         image = upload.local
         if not store.has(image.checksum):
             raise ItemError(f"image {upload.position}/{images.total}: its file is missing from the data dir")
