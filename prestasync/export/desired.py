@@ -58,7 +58,7 @@ def desired(
     if manufacturer is not None:
         fields["id_manufacturer"] = str(manufacturer)
     stock: int | None = p.quantity
-    if has_combinations or p.kind == "combinations" or source.combinations:
+    if has_combinations or source.combinations:
         stock = None  # kept per combination; the product's own row is their sum (wire README, fact 18)
     return Wanted(State(fields, texts, linked or None, stock, features), tuple(notes))
 
