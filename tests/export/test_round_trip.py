@@ -16,7 +16,7 @@ from huey import MemoryHuey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prestasync import shops
+from prestasync import queries, shops
 from prestasync.config import Settings
 from prestasync.control import Control
 from prestasync.imagestore import ImageStore
@@ -57,8 +57,6 @@ def run(rt: Runtime, control: Control, type: JobType, shop: str) -> dict[str, An
         shop_id = shops.find_shop(session, shop).id
     (job,) = control.start(type, [shop_id], {})
     with Session(rt.engine) as session:
-        from prestasync import queries
-
         row = queries.get_job(session, job.id)
         return {"status": row.status, "failed": row.failed, "created": row.created, "total": row.total}
 
@@ -67,42 +65,56 @@ def snapshot(rt: Runtime) -> dict[str, dict[str, Any]]:
     """Every product as a plain dict of what it is, without ids: comparable across databases."""
     store = ImageStore(rt.settings.data_dir / "images")
     with Session(rt.engine) as s:
-        paths = {c.id: c.path for c in s.execute(select(Category)).scalars()}
-        brands = {m.id: m.name for m in s.execute(select(Manufacturer)).scalars()}
-        groups = {g.id: g.key for g in s.execute(select(AttributeGroup)).scalars()}
-        values = {v.id: (groups[v.group_id], v.key) for v in s.execute(select(AttributeValue)).scalars()}
-        features = {f.id: f.key for f in s.execute(select(Feature)).scalars()}
-        feature_values = {v.id: (v.key, v.custom) for v in s.execute(select(FeatureValue)).scalars()}
+        names = _names(s)
         out: dict[str, dict[str, Any]] = {}
         for p in s.execute(select(Product)).scalars():
-            links = sorted(
-                paths[c]
-                for (c,) in s.execute(select(ProductCategory.category_id).where(ProductCategory.product_id == p.id))
-            )
-            combos = s.execute(select(Combination).where(Combination.product_id == p.id)).scalars()
             images = list(s.execute(select(Image).where(Image.product_id == p.id).order_by(Image.position)).scalars())
             assert all(store.has(i.checksum) for i in images)
             out[p.sku] = {
-                "name": p.name, "description": p.description, "description_short": p.description_short,
-                "price": p.price, "quantity": p.quantity, "active": p.active, "tax_group": p.tax_group,
-                "category": paths.get(p.category_id) if p.category_id else None, "categories": links,
-                "manufacturer": brands.get(p.manufacturer_id) if p.manufacturer_id else None,
-                "weight": p.weight, "ean13": p.ean13, "wholesale_price": p.wholesale_price,
-                "combinations": sorted(
-                    (c.reference, sorted(values[v] for v in c.values), c.price_impact, c.quantity, c.minimal_quantity)
-                    for c in combos
-                ),
+                **{f: getattr(p, f) for f in FIELDS},
+                "category": names["path"].get(p.category_id) if p.category_id else None,
+                "manufacturer": names["brand"].get(p.manufacturer_id) if p.manufacturer_id else None,
+                "categories": sorted(names["path"][r.category_id] for r in _rows(s, ProductCategory, p.id)),
+                "combinations": sorted(_combination(c, names) for c in _rows(s, Combination, p.id)),
                 "images": [(i.checksum, i.cover) for i in images],
-                "features": sorted(
-                    (features[f], feature_values[v]) for f, v in
-                    s.execute(select(ProductFeature.feature_id, ProductFeature.value_id).where(ProductFeature.product_id == p.id))
-                ),
+                "features": sorted(_feature(s, p.id, names)),
                 "prices": sorted(
-                    (r.reduction, r.reduction_type, r.from_quantity, r.price)
-                    for r in s.execute(select(SpecificPrice).where(SpecificPrice.product_id == p.id)).scalars()
+                    (r.reduction, r.reduction_type, r.from_quantity, r.price) for r in _rows(s, SpecificPrice, p.id)
                 ),
-            }  # fmt: skip
+            }
         return out
+
+
+FIELDS = ("name", "description", "description_short", "price", "quantity", "active", "tax_group", "weight",
+          "ean13", "wholesale_price")  # fmt: skip
+
+
+def _names(s: Session) -> dict[str, dict[int, Any]]:
+    groups = {g.id: g.key for g in s.execute(select(AttributeGroup)).scalars()}
+    return {
+        "path": {c.id: c.path for c in s.execute(select(Category)).scalars()},
+        "brand": {m.id: m.name for m in s.execute(select(Manufacturer)).scalars()},
+        "value": {v.id: (groups[v.group_id], v.key) for v in s.execute(select(AttributeValue)).scalars()},
+        "feature": {f.id: f.key for f in s.execute(select(Feature)).scalars()},
+        "feature_value": {v.id: (v.key, v.custom) for v in s.execute(select(FeatureValue)).scalars()},
+    }
+
+
+def _price(r: SpecificPrice) -> tuple[Any, ...]:
+    return (r.reduction, r.reduction_type, r.from_quantity, r.price)
+
+
+def _rows(s: Session, table: Any, product_id: int) -> list[Any]:
+    return list(s.execute(select(table).where(table.product_id == product_id)).scalars())
+
+
+def _combination(c: Combination, names: dict[str, dict[int, Any]]) -> tuple[Any, ...]:
+    return (c.reference, sorted(names["value"][v] for v in c.values), c.price_impact, c.quantity, c.minimal_quantity)
+
+
+def _feature(s: Session, product_id: int, names: dict[str, dict[int, Any]]) -> list[tuple[Any, Any]]:
+    rows = _rows(s, ProductFeature, product_id)
+    return [(names["feature"][r.feature_id], names["feature_value"][r.value_id]) for r in rows]
 
 
 def round_trip(tmp_path: Path, a: EmulatedShop, b: EmulatedShop) -> tuple[dict[str, Any], dict[str, Any], EmulatedShop]:
