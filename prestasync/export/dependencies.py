@@ -202,7 +202,8 @@ class Resolver:
             if again is not None:
                 return int(again)
             remote = make()
-        self._link(kind, local_id, remote)
+            # Linked before the lock is let go: a lane waiting for it must find the link, not create a twin.
+            _relink(session, self.shop_id, kind, local_id, remote, None)
         return remote
 
     def _links(self, kind: str, local_ids: Iterable[int]) -> dict[int, int]:
@@ -222,16 +223,20 @@ class Resolver:
 def link(engine: Engine, shop_id: int, kind: str, local_id: int, remote_id: int, checksum: str | None = None) -> None:
     """Remember (or correct) what `local_id` is called in the shop; one link per local and per remote id."""
     with Session(engine) as session, session.begin():
-        for row in session.execute(
-            select(RemoteLink).where(
-                RemoteLink.shop_id == shop_id,
-                RemoteLink.kind == kind,
-                (RemoteLink.local_id == local_id) | (RemoteLink.remote_id == remote_id),
-            )
-        ).scalars():
-            session.delete(row)
-        session.flush()
-        session.add(RemoteLink(shop_id=shop_id, kind=kind, local_id=local_id, remote_id=remote_id, checksum=checksum))
+        _relink(session, shop_id, kind, local_id, remote_id, checksum)
+
+
+def _relink(session: Session, shop_id: int, kind: str, local_id: int, remote_id: int, checksum: str | None) -> None:
+    for row in session.execute(
+        select(RemoteLink).where(
+            RemoteLink.shop_id == shop_id,
+            RemoteLink.kind == kind,
+            (RemoteLink.local_id == local_id) | (RemoteLink.remote_id == remote_id),
+        )
+    ).scalars():
+        session.delete(row)
+    session.flush()
+    session.add(RemoteLink(shop_id=shop_id, kind=kind, local_id=local_id, remote_id=remote_id, checksum=checksum))
 
 
 @contextmanager

@@ -145,6 +145,7 @@ def worker(web_settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
         "PRESTASYNC_DATA_DIR": str(web_settings.data_dir),
         "PRESTASYNC_DATABASE_URL": web_settings.resolved_database_url,
         "PRESTASYNC_QUEUE_URL": web_settings.resolved_queue_url,
+        "PRESTASYNC_QUEUE_NAME": web_settings.queue_name,
         "PRESTASYNC_SECRET_KEY": web_settings.secret_key,
         "PRESTASYNC_PROGRESS_INTERVAL_S": "0.1",
         "PRESTASYNC_HEARTBEAT_EVERY_S": "1",

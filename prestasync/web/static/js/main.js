@@ -6,9 +6,9 @@ import { JobToaster } from "./toaster.js";
 import { ErrorModal } from "./errors.js";
 import { initProducts } from "./products.js";
 import { initBell } from "./bell.js";
+import { initFileImport } from "./fileimport.js";
 
 const bell = initBell();
-import { initFileImport } from "./fileimport.js";
 
 function start() {
   const root = document.querySelector("[data-monitor]");
