@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from prestasync import ledger, queries
-from prestasync.errors import ControlError, InvalidTransition, JobNotFound
+from prestasync.contract import ID_MAX
+from prestasync.errors import ControlError, InvalidInput, InvalidTransition, JobNotFound, ShopNotFound
 from prestasync.importer import parse_since
 from prestasync.models import SKU_MAX, Job, JobItem, Shop
 from prestasync.progress import ACTIVE, ItemState, JobStatus, JobType
@@ -29,33 +30,55 @@ log = logging.getLogger(__name__)
 
 
 def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
-    """Return the cleaned parameters a job of `type` accepts, or raise ControlError."""
+    """Return the cleaned parameters a job of `type` accepts, or raise InvalidInput.
+
+    A parameter that is given must say something: an empty or blank SKU list, an empty id
+    list or an empty `since` is refused, never read as "everything" (leave it out for that).
+    """
     allowed = {JobType.IMPORT: {"since", "remote_ids"}, JobType.EXPORT: {"skus"}, JobType.SYNC: set()}[type]
     unknown = set(params) - allowed
     if unknown:
-        raise ControlError(f"unknown parameter(s) for {type.value}: {', '.join(sorted(unknown))}")
+        raise InvalidInput(f"unknown parameter(s) for {type.value}: {', '.join(sorted(unknown))}")
     clean: dict[str, Any] = {}
-    if params.get("since"):
-        try:
-            clean["since"] = parse_since(str(params["since"])).isoformat()  # type: ignore[union-attr]
-        except ValueError as exc:
-            raise ControlError(f"since must be an ISO date or datetime, got {params['since']!r}") from exc
-    if params.get("skus"):
+    if "since" in params:
+        clean["since"] = _since(params["since"])
+    if "skus" in params:
         clean["skus"] = _skus(params["skus"])
-    if params.get("remote_ids"):
-        clean["remote_ids"] = [int(i) for i in params["remote_ids"]]
+    if "remote_ids" in params:
+        clean["remote_ids"] = _remote_ids(params["remote_ids"])
     return clean
+
+
+def _since(value: Any) -> str:
+    try:
+        since = parse_since(value) if isinstance(value, str) and value.strip() else None
+    except (ValueError, OverflowError):  # "9999-12-31T23:59-05:00" is past the last UTC datetime
+        since = None
+    if since is None:
+        raise InvalidInput(f"since must be an ISO date or datetime, got {str(value)[:40]!r}")
+    return since.isoformat()
 
 
 def _skus(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-        raise ControlError("skus must be a list of strings")
-    skus = sorted({s.strip() for s in value if s.strip()})
+        raise InvalidInput("skus must be a list of strings")
+    if not value or any(not s.strip() for s in value):
+        raise InvalidInput("skus must not be empty and no SKU may be blank; leave skus out to export everything")
+    skus = sorted({s.strip() for s in value})
     if len(skus) > SKU_LIMIT:
-        raise ControlError(f"at most {SKU_LIMIT} SKUs per job")
+        raise InvalidInput(f"at most {SKU_LIMIT} SKUs per job")
     if any(len(s) > SKU_MAX for s in skus):
-        raise ControlError(f"a SKU is at most {SKU_MAX} characters")
+        raise InvalidInput(f"a SKU is at most {SKU_MAX} characters")
     return skus
+
+
+def _remote_ids(value: Any) -> list[int]:
+    # bool is an int subclass: `true` is not an id.
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        raise InvalidInput("remote_ids must be a list of shop product ids")
+    if not value or not all(1 <= i <= ID_MAX for i in value):
+        raise InvalidInput(f"remote_ids must not be empty, and each id is 1 to {ID_MAX}")
+    return sorted(set(value))
 
 
 @dataclass
@@ -67,7 +90,7 @@ class Control:
         """Create one job per shop (grouped when several) and enqueue them after commit."""
         clean = validate_params(type, params)
         if not shop_ids:
-            raise ControlError("name at least one shop")
+            raise InvalidInput("name at least one shop")
         group = str(uuid.uuid4()) if len(shop_ids) > 1 else None
         with Session(self.rt.engine, expire_on_commit=False) as session:
             with session.begin():
@@ -90,7 +113,7 @@ class Control:
     def _shop(self, session: Session, shop_id: int) -> Shop:
         shop = session.get(Shop, shop_id)
         if shop is None:
-            raise ControlError(f"no shop with id {shop_id}")
+            raise ShopNotFound(f"no shop with id {shop_id}")
         return shop
 
     def cancel(self, job_id: int) -> Job:
@@ -116,7 +139,7 @@ class Control:
                 original = queries.get_job(session, job_id)
                 self._check_retryable(session, original)
                 params = self._retry_params(session, original, failed_only)
-                shop = self._shop(session, original.shop_id) if original.shop_id else None
+                shop = session.get(Shop, original.shop_id) if original.shop_id else None
                 if shop is None:
                     raise ControlError("the job's shop was deleted; start a new job instead")
                 new_id = ledger.create_job(
@@ -148,5 +171,8 @@ class Control:
         if not items:
             raise ControlError(f"job {original.id} has no failed items to retry")
         if original.type == JobType.IMPORT:
-            return {"remote_ids": sorted({rid for _, rid in items if rid is not None})}
+            ids = sorted({rid for _, rid in items if rid is not None})
+            if not ids:  # an empty list would import nothing, and look like success
+                raise ControlError(f"job {original.id}'s failed items carry no shop product ids to import again")
+            return {"remote_ids": ids}
         return {"skus": sorted({sku for sku, _ in items})}

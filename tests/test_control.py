@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from prestasync import ledger, shops
 from prestasync.config import Settings
 from prestasync.control import Control, ControlError, validate_params
+from prestasync.errors import InvalidInput, ShopNotFound
 from prestasync.models import JobItem, utcnow
 from prestasync.progress import JobStatus, JobType
 from prestasync.runtime import Runtime
@@ -46,17 +47,38 @@ def test_start_enqueues_after_commit_one_job_per_shop(rt: Runtime) -> None:
 
 
 def test_params_are_validated() -> None:
-    with pytest.raises(ControlError, match="unknown parameter"):
+    with pytest.raises(InvalidInput, match="unknown parameter"):
         validate_params(JobType.SYNC, {"skus": ["A"]})
-    with pytest.raises(ControlError, match="ISO date"):
+    with pytest.raises(InvalidInput, match="ISO date"):
         validate_params(JobType.IMPORT, {"since": "last tuesday"})
-    with pytest.raises(ControlError, match="list of strings"):
+    with pytest.raises(InvalidInput, match="list of strings"):
         validate_params(JobType.EXPORT, {"skus": "A,B"})
+    assert validate_params(JobType.EXPORT, {"skus": [" B", "A", "A"]}) == {"skus": ["A", "B"]}
+    assert validate_params(JobType.IMPORT, {"remote_ids": [3, 1, 3]}) == {"remote_ids": [1, 3]}
+
+
+@pytest.mark.parametrize(
+    ("type", "params"),
+    [
+        (JobType.EXPORT, {"skus": []}),
+        (JobType.EXPORT, {"skus": [" "]}),
+        (JobType.EXPORT, {"skus": ["A", ""]}),
+        (JobType.IMPORT, {"remote_ids": []}),
+        (JobType.IMPORT, {"remote_ids": [True]}),
+        (JobType.IMPORT, {"remote_ids": ["1"]}),
+        (JobType.IMPORT, {"remote_ids": [0]}),
+        (JobType.IMPORT, {"since": ""}),
+        (JobType.IMPORT, {"since": None}),
+    ],
+)
+def test_an_empty_selection_is_refused_not_read_as_everything(type: JobType, params: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        validate_params(type, params)
     assert validate_params(JobType.IMPORT, {"since": "2026-01-02"}) == {"since": "2026-01-02T00:00:00+00:00"}
 
 
 def test_unknown_shop_is_refused(rt: Runtime) -> None:
-    with pytest.raises(ControlError, match="no shop with id 99"):
+    with pytest.raises(ShopNotFound, match="no shop with id 99"):
         Control(rt, RecordingQueue()).start(JobType.IMPORT, [99], {})
 
 
