@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
@@ -109,7 +109,10 @@ class ImportParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: datetime | None = Field(None, description="only products changed since (ISO 8601; without a zone: UTC)")
+    # Strict: a JSON number is not read as a Unix time, only ISO 8601 text is taken.
+    since: Annotated[datetime, Field(strict=True)] | Annotated[date, Field(strict=True)] | None = Field(
+        None, description="only products changed since (ISO 8601 date or date-time; without a zone: UTC)"
+    )
     remote_ids: list[BodyId] | None = Field(
         None, min_length=1, max_length=100_000, description="exactly these shop product ids"
     )

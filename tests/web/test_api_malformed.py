@@ -152,6 +152,8 @@ CASES = [
     Bad("POST", "/api/jobs", 422, body=params("import", since="")),
     Bad("POST", "/api/jobs", 422, body=params("import", since="9999-12-31T23:59:59-05:00")),
     Bad("POST", "/api/jobs", 422, body=params("import", since="2026-13-45")),
+    Bad("POST", "/api/jobs", 422, body=params("import", since=0)),
+    Bad("POST", "/api/jobs", 422, body=params("import", since="0001-01-01T00:00:18+00:01")),
     Bad("POST", "/api/jobs", 422, body=job(params="x")),
     Bad("POST", "/api/jobs", 422, body=job(params=None)),
     Bad("POST", "/api/jobs", 422, body=job(params={"bogus": 1})),
