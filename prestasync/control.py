@@ -21,7 +21,7 @@ from prestasync.contract import ID_MAX
 from prestasync.errors import ControlError, InvalidInput, InvalidTransition, JobNotFound, ShopNotFound
 from prestasync.importer import parse_since
 from prestasync.models import SKU_MAX, Job, JobItem, Shop
-from prestasync.progress import ACTIVE, ItemState, JobStatus, JobType
+from prestasync.progress import ACTIVE, Action, ItemState, JobStatus, JobType, allowed_actions
 from prestasync.queue import JobQueue
 from prestasync.runtime import Runtime
 
@@ -117,8 +117,12 @@ class Control:
         return shop
 
     def cancel(self, job_id: int) -> Job:
+        """Cancel the job if `progress.allowed_actions` allows it (pending, running, held), else refuse."""
         with Session(self.rt.engine, expire_on_commit=False) as session:
             with session.begin():
+                status = ledger.lock(session, job_id)
+                if Action.CANCEL not in allowed_actions(status, failed=0):
+                    raise ControlError(f"job {job_id} is {status}; only pending, running or held jobs can be cancelled")
                 try:
                     ledger.request_cancel(session, job_id)
                 except InvalidTransition as exc:
@@ -137,7 +141,7 @@ class Control:
                 if session.execute(bump.execution_options(synchronize_session=False)).rowcount != 1:  # type: ignore[attr-defined]
                     raise JobNotFound(job_id)
                 original = queries.get_job(session, job_id)
-                self._check_retryable(session, original)
+                self._check_retryable(session, original, failed_only)
                 params = self._retry_params(session, original, failed_only)
                 shop = session.get(Shop, original.shop_id) if original.shop_id else None
                 if shop is None:
@@ -148,9 +152,14 @@ class Control:
             self._enqueue(new_id)
             return queries.get_job(session, new_id)
 
-    def _check_retryable(self, session: Session, original: Job) -> None:
-        if JobStatus(original.status) in ACTIVE:
-            raise ControlError(f"job {original.id} is still {original.status}; cancel it or wait for it to end")
+    def _check_retryable(self, session: Session, original: Job, failed_only: bool) -> None:
+        """Refuse what `progress.allowed_actions` refuses, then the rule it cannot see: one active retry."""
+        action = Action.RETRY_FAILED if failed_only else Action.RETRY
+        preview = bool(original.params.get("dry_run"))
+        if action not in allowed_actions(original.status, failed=original.failed, preview=preview):
+            if JobStatus(original.status) in ACTIVE:
+                raise ControlError(f"job {original.id} is still {original.status}; cancel it or wait for it to end")
+            raise ControlError(f"job {original.id} has no failed items to retry")
         active = session.execute(
             select(Job.id).where(Job.retry_of == original.id, Job.status.in_([s.value for s in ACTIVE]))
         ).scalar()

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -63,8 +63,16 @@ SHOP_KEY = r"^\s*[A-Za-z0-9]{32}\s*$"
 StatusFilter = Literal[
     "active", "finished", "pending", "running", "held", "cancelling", "completed", "failed", "cancelled"
 ]
-# Ids in a JSON body are JSON integers: strict, so `true` or "1" is refused, not read as shop 1.
-BodyId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+
+
+def _json_integer(value: Any) -> Any:
+    # pydantic reads `true` and "1" as 1; JSON Schema's integer is neither (but is 7.0).
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="A job id.")]
 ShopId = Annotated[int, Path(ge=1, le=MAX_ID, description="A shop id.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
@@ -104,13 +112,19 @@ def _query_names(dependant: Dependant) -> set[str]:
 router = APIRouter(prefix="/api", responses=_problems(), dependencies=[Depends(_known_query)])
 
 
+def _iso_text(value: Any) -> Any:
+    # Only ISO 8601 text: pydantic would read a JSON number as a Unix time (`"since": 0` is 1970).
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date or date-time as text")
+    return value
+
+
 class ImportParams(BaseModel):
     """What an import reads: everything, what changed since a moment, or exactly some records."""
 
     model_config = ConfigDict(extra="forbid")
 
-    # Strict: a JSON number is not read as a Unix time, only ISO 8601 text is taken.
-    since: Annotated[datetime, Field(strict=True)] | Annotated[date, Field(strict=True)] | None = Field(
+    since: Annotated[datetime | date | None, BeforeValidator(_iso_text)] = Field(
         None, description="only products changed since (ISO 8601 date or date-time; without a zone: UTC)"
     )
     remote_ids: list[BodyId] | None = Field(
