@@ -122,7 +122,8 @@ class Control:
             with session.begin():
                 status = ledger.lock(session, job_id)
                 if Action.CANCEL not in allowed_actions(status, failed=0):
-                    raise ControlError(f"job {job_id} is {status}; only pending, running or held jobs can be cancelled")
+                    allowed = "only pending, running or held jobs can be cancelled"
+                    raise ControlError(f"job {job_id} is {status}; {allowed}")
                 try:
                     ledger.request_cancel(session, job_id)
                 except InvalidTransition as exc:

@@ -2,15 +2,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from prestasync import ledger, shops
 from prestasync.config import Settings
 from prestasync.control import Control, ControlError, validate_params
 from prestasync.errors import InvalidInput, ShopNotFound
-from prestasync.models import JobItem, utcnow
-from prestasync.progress import JobStatus, JobType
+from prestasync.ledger import Delta, NewItem
+from prestasync.progress import ItemState, JobStatus, JobType
 from prestasync.runtime import Runtime
 from prestasync.tracker import Tracker
 from tests.conftest import RecordingQueue
@@ -121,7 +120,7 @@ def test_two_retries_at_once_make_one_job(rt: Runtime) -> None:
 def test_cancel_of_a_finished_job_says_why(rt: Runtime) -> None:
     control = Control(rt, RecordingQueue())
     original = finished_job_with_failures(rt, control, [])
-    with pytest.raises(ControlError, match="only active jobs"):
+    with pytest.raises(ControlError, match="can be cancelled"):
         control.cancel(original)
 
 
@@ -136,20 +135,8 @@ def test_import_retry_failed_only_uses_remote_ids(rt: Runtime) -> None:
     control = Control(rt, RecordingQueue())
     (job,) = control.start(JobType.IMPORT, [1], {})
     with Session(rt.engine) as session, session.begin():
-        now = utcnow()
-        rows = [
-            {
-                "job_id": job.id,
-                "sku": "#5",
-                "remote_id": 5,
-                "state": "failed",
-                "attempt": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-        ]
-        session.execute(insert(JobItem), rows)
         ledger.transition(session, job.id, JobStatus.RUNNING)
+        ledger.record(session, job.id, Delta(items=[NewItem("#5", ItemState.FAILED, "bad", remote_id=5)]))
         ledger.transition(session, job.id, JobStatus.COMPLETED)
     assert control.retry(job.id, failed_only=True).params == {"remote_ids": [5]}
 
