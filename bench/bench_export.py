@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from prestasync import jobs, shops
+from prestasync import queries, shops
 from prestasync.config import Settings
 from prestasync.control import Control
 from prestasync.models import Product, utcnow
@@ -70,7 +70,7 @@ def ours(url: str, data_dir: Path, products: int) -> tuple[float, str]:
         (job,) = control.start(JobType.EXPORT, [1], {})
         while True:
             with rt.session() as session:
-                row = jobs.get_job(session, job.id)
+                row = queries.get_job(session, job.id)
             if row.status in ("completed", "failed", "cancelled"):
                 return time.perf_counter() - began, f"{row.status} {row.processed}/{row.total}, {row.failed} failed"
             time.sleep(0.05)
