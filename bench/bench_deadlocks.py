@@ -1,11 +1,15 @@
-"""Lock trouble under load: many export jobs at once over emulated shops and worker processes.
+"""Lock trouble under load: many import and export jobs at once over emulated shops and workers.
 
 Counts what the workers log when the database breaks a transaction off for a lock (MariaDB
 1213 deadlocks and 1205 lock wait timeouts, PostgreSQL "deadlock detected", failed progress
 writes) and checks every job's counts. `tests/test_concurrency.py` is the small version.
 
-    .venv/bin/python bench/bench_deadlocks.py [--db mariadb|postgres] [--shops 5] [--jobs-per-shop 4]
-        [--products 40] [--workers 3] [--concurrency 4]
+    .venv/bin/python bench/bench_deadlocks.py [--db mariadb|postgres] [--shops 5] [--imports-per-shop 2]
+        [--exports-per-shop 2] [--products 40] [--workers 3] [--concurrency 4]
+
+Each shop holds `--products` products with the same references as the others (so imports
+from all shops upsert the same catalogue rows); each export pushes its own `--products`
+catalogue SKUs.
 
 Needs MariaDB on 127.0.0.1:3306 (root, no password) or PostgreSQL on 127.0.0.1:5432 and Redis.
 """
@@ -48,7 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=sorted(ADMIN), default="mariadb")
     parser.add_argument("--shops", type=int, default=5)
-    parser.add_argument("--jobs-per-shop", type=int, default=4)
+    parser.add_argument("--imports-per-shop", type=int, default=2)
+    parser.add_argument("--exports-per-shop", type=int, default=2)
     parser.add_argument("--products", type=int, default=40, help="products per job")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
@@ -80,7 +85,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
         make_huey(queue).flush()
     rt = Runtime(settings)
     rt.migrate()
-    per_shop = args.jobs_per_shop * args.products
+    per_shop = args.exports_per_shop * args.products
     now = utcnow()
     with rt.session() as session, session.begin():
         session.execute(
@@ -91,7 +96,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
                 for i in range(per_shop)
             ],
         )
-    emulated = {f"s{n}": EmulatedShop(ShopConfig(key=KEY, products=0)) for n in range(args.shops)}
+    emulated = {f"s{n}": EmulatedShop(ShopConfig(key=KEY, products=args.products)) for n in range(args.shops)}
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESTASYNC_")}
     env |= {f"PRESTASYNC_{k.upper()}": str(v) for k, v in settings.model_dump().items()}
     with RunningEmulator(emulated) as running:
@@ -99,9 +104,10 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
             ids = [shops.add_shop(session, rt.vault, name=p, url=f"{running.url}/{p}", key=KEY).id for p in emulated]
         control = Control(rt, Tasks(make_huey(queue), rt))
         jobs = []
-        for part in range(args.jobs_per_shop):
+        for part in range(max(args.imports_per_shop, args.exports_per_shop)):
             skus = [f"L-{i:05d}" for i in range(part * args.products, (part + 1) * args.products)]
-            jobs += control.start(JobType.EXPORT, ids, {"skus": skus})
+            jobs += control.start(JobType.EXPORT, ids, {"skus": skus}) if part < args.exports_per_shop else []
+            jobs += control.start(JobType.IMPORT, ids, {}) if part < args.imports_per_shop else []
         started = time.monotonic()
         logs = [tmp / f"worker-{n}.log" for n in range(args.workers)]
         workers = [
@@ -126,7 +132,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
             for w in workers:
                 w.terminate()
                 w.wait(timeout=30)
-        exact = sum(j.status == "completed" and j.processed == j.total == args.products and not j.failed for j in final)
+        exact = sum(j.status == "completed" and j.processed == j.total and not (j.failed or j.skipped) for j in final)
         in_shops = [len(s.products()) for s in emulated.values()]
     trouble = [line for log in logs for line in log.read_text(errors="replace").splitlines() if TROUBLE.search(line)]
     print(f"{args.db}: {len(jobs)} jobs x {args.products} products, {args.workers} workers x {args.concurrency}")

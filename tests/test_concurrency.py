@@ -1,8 +1,10 @@
 """Twenty jobs at once over five shops and three worker processes: exact counts, no deadlock.
 
-MariaDB (with the SQLite queue) and PostgreSQL (with the Redis queue). Every job must end
-completed with each of its items counted once, every shop must hold exactly the products sent
-to it, and no worker may log a deadlock (MariaDB 1213, PostgreSQL "deadlock detected"), a lock
+Per shop two imports (five shops sharing SKUs, so their upserts meet on the same catalogue
+rows) and two exports of distinct catalogue SKUs, all started together. MariaDB (with the
+SQLite queue) and PostgreSQL (with the Redis queue). Every job must end completed with each
+of its items counted once, every shop must hold exactly the products sent to it, and no
+worker may log a deadlock (MariaDB 1213, PostgreSQL "deadlock detected"), a lock
 wait timeout (1205) or a failed progress write. The ledger takes the job's row lock before its
 items in every transaction (`ledger.lock`), which is what this holds it to.
 
@@ -33,7 +35,7 @@ from prestasync.runtime import Runtime
 from prestasync.tasks import Tasks
 from tests.conftest import MARIA_ADMIN, PG_ADMIN, WorkerFactory, _server_database, need_service, wait_for
 
-SHOPS, JOBS_PER_SHOP, PRODUCTS_PER_JOB, WORKERS = 5, 4, 40, 3
+SHOPS, IMPORTS_PER_SHOP, EXPORTS_PER_SHOP, PRODUCTS_PER_JOB, WORKERS = 5, 2, 2, 40, 3
 KEY = "LOCKKEY" + "7" * 25
 # What a worker logs when the database broke a transaction off for a lock.
 LOCK_TROUBLE = re.compile(r"1213|1205|[Dd]eadlock|[Ll]ock wait timeout|could not serialize|progress write failed")
@@ -79,9 +81,10 @@ def test_twenty_concurrent_jobs_count_exactly_without_deadlocks(
 ) -> None:
     rt = Runtime(settings)
     rt.migrate()
-    per_shop = JOBS_PER_SHOP * PRODUCTS_PER_JOB
-    catalogue(rt, per_shop)
-    emulated = {f"s{n}": EmulatedShop(ShopConfig(key=KEY, products=0)) for n in range(SHOPS)}
+    exported = EXPORTS_PER_SHOP * PRODUCTS_PER_JOB
+    catalogue(rt, exported)
+    # Every shop holds the same references (SKU-00001…): imports from all five upsert the same rows.
+    emulated = {f"s{n}": EmulatedShop(ShopConfig(key=KEY, products=PRODUCTS_PER_JOB)) for n in range(SHOPS)}
     with RunningEmulator(emulated) as running:
         with rt.session() as session, session.begin():
             shop_ids = [
@@ -90,9 +93,11 @@ def test_twenty_concurrent_jobs_count_exactly_without_deadlocks(
             ]
         control = Control(rt, Tasks(make_huey(settings.resolved_queue_url), rt))
         jobs = []
-        for part in range(JOBS_PER_SHOP):  # each job its own SKUs, so shops get each product once
+        for part in range(max(IMPORTS_PER_SHOP, EXPORTS_PER_SHOP)):  # each export its own SKUs
             skus = [f"L-{i:04d}" for i in range(part * PRODUCTS_PER_JOB, (part + 1) * PRODUCTS_PER_JOB)]
-            jobs += control.start(JobType.EXPORT, shop_ids, {"skus": skus})
+            jobs += control.start(JobType.EXPORT, shop_ids, {"skus": skus}) if part < EXPORTS_PER_SHOP else []
+            jobs += control.start(JobType.IMPORT, shop_ids, {}) if part < IMPORTS_PER_SHOP else []
+        assert len(jobs) == SHOPS * (IMPORTS_PER_SHOP + EXPORTS_PER_SHOP) == 20
         for n in range(WORKERS):
             start_worker(settings, "--concurrency", "4", *(["--no-periodic"] if n else []))
 
@@ -103,9 +108,13 @@ def test_twenty_concurrent_jobs_count_exactly_without_deadlocks(
         wait_for(ended, 240, "20 jobs to end")
         with Session(rt.engine) as session:
             final = [queries.get_job(session, j.id) for j in jobs]
-        counts = {(j.status, j.total, j.processed, j.failed, j.skipped) for j in final}
-        assert counts == {(JobStatus.COMPLETED.value, PRODUCTS_PER_JOB, PRODUCTS_PER_JOB, 0, 0)}, counts
-        assert all(len(shop.products()) == per_shop for shop in emulated.values())
+        # An import lists what the shop holds when it starts (its own products, and those an
+        # export already created there): every listed product is counted once, none fails.
+        counts = {(j.type, j.status, j.processed == j.total, j.failed, j.skipped) for j in final}
+        assert counts == {(t, JobStatus.COMPLETED.value, True, 0, 0) for t in ("import", "export")}, counts
+        assert all(j.total == PRODUCTS_PER_JOB for j in final if j.type == "export")
+        assert all(PRODUCTS_PER_JOB <= j.total <= PRODUCTS_PER_JOB + exported for j in final if j.type == "import")
+        assert all(len(shop.products()) == PRODUCTS_PER_JOB + exported for shop in emulated.values())
     rt.dispose()
     logs = "".join(p.read_text(errors="replace") for p in sorted(tmp_path.glob("worker-*.log")))
     trouble = [line for line in logs.splitlines() if LOCK_TROUBLE.search(line)]
