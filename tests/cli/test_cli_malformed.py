@@ -9,15 +9,20 @@ would cost a second each); `tests/cli/test_cli.py` runs the real executable.
 from __future__ import annotations
 
 import io
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from prestasync import accounts
+from prestasync import accounts, ledger
 from prestasync.cli import main
 from prestasync.config import Settings
+from prestasync.models import Job
+from prestasync.progress import JobType
 from prestasync.runtime import Runtime
 from tests.conftest import settings_env
 from tests.web.seed import KEY, Seeded, seed
@@ -200,3 +205,25 @@ def test_malformed_input_fails_cleanly(
         assert case.code == USAGE and any(line.startswith("Error: ") for line in lines)
     else:
         assert len(lines) == 1 and lines[0].startswith("error: "), ran.stderr
+
+
+def test_json_lists_print_every_row_unless_limit(
+    seeded: tuple[Settings, Seeded], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The README's promise: a table shows a screenful, `--json` every row unless `--limit`."""
+    settings, _ = seeded
+    rt = Runtime(settings)
+    with Session(rt.engine) as session, session.begin():
+        for _ in range(25):
+            ledger.create_job(session, type=JobType.SYNC, shop=None)
+        total = session.execute(select(func.count(Job.id))).scalar()
+    rt.dispose()
+
+    def listed(*args: str) -> Ran:
+        ran = run(monkeypatch, capsys, settings, Bad(("jobs", "list", *args), 0), tmp_path)
+        assert ran.code == 0, ran.stderr
+        return ran
+
+    assert len(json.loads(listed("--json").stdout)) == total > 20
+    assert len(json.loads(listed("--json", "--limit", "3").stdout)) == 3
+    assert f"showing 20 of {total}" in listed().stdout
