@@ -82,6 +82,7 @@ Days = Annotated[int, Query(ge=1, le=366)]
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     meaning = {
         401: "no or refused credentials",
+        403: "a session's state-changing request without its CSRF token (bearer requests need none)",
         404: "no such job or shop",
         409: "the job's state refuses this",
         422: "malformed or out-of-range input",
@@ -296,7 +297,7 @@ def _csv_rows(bind: Engine | Connection, job_id: int) -> Iterator[str]:
     yield buf.getvalue()
 
 
-@router.post("/jobs", status_code=202, response_model=JobOut | JobsStarted, responses=_problems(404))
+@router.post("/jobs", status_code=202, response_model=JobOut | JobsStarted, responses=_problems(403, 404))
 def create_job(body: Annotated[JobRequest, Body()], control: ControlDep) -> JobOut | JobsStarted:
     """Start a job (or one per shop with `shop_ids`). Returns the job, or `{"jobs": [...]}`."""
     params = body.params.model_dump(mode="json", exclude_none=True)
@@ -306,12 +307,12 @@ def create_job(body: Annotated[JobRequest, Body()], control: ControlDep) -> JobO
     return created[0]
 
 
-@router.post("/jobs/{job_id}/cancel", status_code=202, response_model=JobOut, responses=_problems(404, 409))
+@router.post("/jobs/{job_id}/cancel", status_code=202, response_model=JobOut, responses=_problems(403, 404, 409))
 def cancel_job(job_id: JobId, control: ControlDep) -> JobOut:
     return job_out(control.cancel(job_id))
 
 
-@router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobOut, responses=_problems(404, 409))
+@router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobOut, responses=_problems(403, 404, 409))
 def retry_job(job_id: JobId, control: ControlDep, failed_only: bool = False) -> JobOut:
     return job_out(control.retry(job_id, failed_only=failed_only))
 
@@ -321,7 +322,7 @@ def list_shops(session: ReadSessionDep) -> list[ShopOut]:
     return [shop_out(s) for s in shops.list_shops(session)]
 
 
-@router.post("/shops", status_code=201, response_model=ShopOut, responses=_problems(409))
+@router.post("/shops", status_code=201, response_model=ShopOut, responses=_problems(403, 409))
 def add_shop(body: ShopRequest, rt: RuntimeDep, session: SessionDep) -> ShopOut:
     with session.begin():
         shop = shops.add_shop(session, rt.vault, name=body.name, url=body.url, key=body.key)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from prestasync.models import Shop
 from prestasync.progress import Action, JobStatus, allowed_actions
-from tests.web.conftest import SeededApi
+from tests.web.conftest import SeededApi, sign_in
 from tests.web.seed import job_in
 from tests.web.test_api_fuzz import OPERATIONS
 
@@ -173,3 +173,12 @@ def test_an_action_succeeds_exactly_when_the_table_allows_it(
         assert after["status"] == before["status"] and after["version"] == before["version"], (
             "a refusal changes nothing"
         )
+
+
+def test_a_session_without_its_csrf_token_gets_a_documented_403(seeded_api: SeededApi, api_schema: Any) -> None:
+    with httpx.Client(base_url=seeded_api.live.url) as browser:
+        sign_in(browser)
+        body = {"type": "sync", "shop_id": seeded_api.seeded.shop_ids[0]}
+        refused = browser.post("/api/jobs", json=body)
+    assert refused.status_code == 403
+    api_schema["/api/jobs"]["POST"].validate_response(refused)
