@@ -35,6 +35,7 @@ from prestasync.prestashop import PrestaShopError
 
 log = logging.getLogger(__name__)
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 STATUS: dict[type[Exception], int] = {
     NotFoundError: 404,
     InvalidInput: 422,
@@ -85,13 +86,15 @@ def install(app: FastAPI) -> None:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of the app answers on the request's path."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)  # PARTIAL: the path matches, the method does not
-        if match != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    """Every method some route of the app answers on the request's path (asked method by method:
+    FastAPI wraps included routers, so a route's own `methods` are not all visible here)."""
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.router.routes
+        )
+    ]
 
 
 def validation_message(exc: RequestValidationError) -> str:

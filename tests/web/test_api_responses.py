@@ -182,3 +182,11 @@ def test_a_session_without_its_csrf_token_gets_a_documented_403(seeded_api: Seed
         refused = browser.post("/api/jobs", json=body)
     assert refused.status_code == 403
     api_schema["/api/jobs"]["POST"].validate_response(refused)
+
+
+@pytest.mark.parametrize(("path", "allowed"), [("/api/jobs", "GET, POST"), ("/api/shops", "GET, POST")])
+def test_a_wrong_method_lists_every_method_of_the_path(seeded_api: SeededApi, path: str, allowed: str) -> None:
+    with seeded_api.client() as client:
+        answer = client.request("DELETE", path)
+    assert answer.status_code == 405 and answer.headers["allow"] == allowed
+    assert set(answer.json()) == {"detail"}
