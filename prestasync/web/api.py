@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -92,15 +93,19 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _known_query(request: Request) -> None:
-    """Refuse query parameters the route does not take: a typo (`?stauts=failed`) would otherwise
-    be ignored and answer with everything, which looks like a right answer."""
+    """Refuse query parameters the route does not take, and any given twice: a typo
+    (`?stauts=failed`) would otherwise be ignored and answer with everything, and of
+    `?limit=5&limit=9` FastAPI silently keeps one; both look like a right answer."""
     route = request.scope.get("route")
     known = _query_names(route.dependant) if isinstance(route, APIRoute) else set()
-    unknown = sorted(set(request.query_params) - known)
+    given = Counter(name for name, _ in request.query_params.multi_items())
+    unknown = sorted(set(given) - known)
     if unknown:
         shown = ", ".join(repr(name[:40]) for name in unknown[:5])
         takes = ", ".join(sorted(known)) or "none"
         raise InvalidInput(f"unknown query parameter(s): {shown}; this route takes: {takes}")
+    if repeated := sorted(name for name, n in given.items() if n > 1):  # every parameter here is one value
+        raise InvalidInput(f"query parameter(s) given more than once: {', '.join(repeated)}")
 
 
 def _query_names(dependant: Dependant) -> set[str]:

@@ -190,6 +190,8 @@ CASES = [
     Bad("GET", "/api/products", 422, {"offset": HUGE}),
     Bad("GET", "/api/products", 422, {"shop_id": "abc"}),
     Bad("GET", "/api/products", 422, {"serach": "x"}),
+    Bad("GET", "/api/products", 422, {"limit": [5, 9]}),
+    Bad("GET", "/api/jobs", 422, {"status": ["failed", "completed"]}),
 ]
 
 
