@@ -35,7 +35,8 @@ from prestasync.runtime import Runtime
 from prestasync.tasks import Tasks
 from tests.conftest import MARIA_ADMIN, PG_ADMIN, WorkerFactory, _server_database, need_service, wait_for
 
-SHOPS, IMPORTS_PER_SHOP, EXPORTS_PER_SHOP, PRODUCTS_PER_JOB, WORKERS = 5, 2, 2, 40, 3
+# Small pages and chunks: many short transactions per job, so writers meet often.
+SHOPS, IMPORTS_PER_SHOP, EXPORTS_PER_SHOP, PRODUCTS_PER_JOB, WORKERS = 5, 2, 2, 25, 3
 KEY = "LOCKKEY" + "7" * 25
 # What a worker logs when the database broke a transaction off for a lock.
 LOCK_TROUBLE = re.compile(r"1213|1205|[Dd]eadlock|[Ll]ock wait timeout|could not serialize|progress write failed")
@@ -60,7 +61,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
             queue_url=queue,
             progress_interval_s=0.05,
             heartbeat_every_s=0.5,
-            chunk_size=10,
+            chunk_size=5,
+            page_size=10,
             shop_concurrency=4,
         )
 
