@@ -141,6 +141,12 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
     print(f"  lock errors in worker logs: {len(trouble)} (deadlocks: {deadlocks})")
     for line in trouble[:3]:
         print(f"    {line[:200]}")
+    for j in final:
+        if not (j.status == "completed" and j.processed == j.total and not (j.failed or j.skipped)):
+            print(f"  job {j.id} {j.type} {j.status}: {j.processed}/{j.total}, {j.failed} failed, {j.skipped} skipped")
+            with Session(rt.engine) as session:
+                for item in queries.failed_items(session, j.id, limit=3):
+                    print(f"    {item.sku}: {item.error_code} {(item.message or '')[:150]}")
     rt.dispose()
 
 
