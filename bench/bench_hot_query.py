@@ -45,9 +45,9 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, create_engine, event, insert, text
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
 from prestasync.db import make_engine
 from prestasync.models import Job, Shop, utcnow
+from prestasync.queries import JobFilter, count_jobs, list_jobs
 from prestasync.schema import upgrade
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -295,10 +295,10 @@ def analyze(engine: Engine) -> None:
 
 def queries(shop_id: int) -> list[Query]:
     return [
-        Query("active (hot)", lambda s: jobs.list_jobs(s, jobs.JobFilter(status="active", limit=20)), hot=True),
-        Query("all, newest", lambda s: jobs.list_jobs(s, jobs.JobFilter(status=None, limit=20))),
-        Query(f"shop {shop_id} (busiest)", lambda s: jobs.list_jobs(s, jobs.JobFilter(shop_id=shop_id, limit=20))),
-        Query("count active", lambda s: jobs.count_jobs(s, jobs.JobFilter(status="active"))),
+        Query("active (hot)", lambda s: list_jobs(s, JobFilter(status="active", limit=20)), hot=True),
+        Query("all, newest", lambda s: list_jobs(s, JobFilter(status=None, limit=20))),
+        Query(f"shop {shop_id} (busiest)", lambda s: list_jobs(s, JobFilter(shop_id=shop_id, limit=20))),
+        Query("count active", lambda s: count_jobs(s, JobFilter(status="active"))),
     ]
 
 

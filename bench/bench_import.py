@@ -26,8 +26,9 @@ from pathlib import Path
 
 import httpx
 
-from prestasync import jobs, shops
+from prestasync import queries, shops
 from prestasync.config import Settings
+from prestasync.contract import job_out
 from prestasync.control import Control
 from prestasync.progress import JobType
 from prestasync.queue import make_huey
@@ -57,7 +58,7 @@ def ours(url: str, data_dir: Path, page_size: int) -> tuple[float, dict[str, obj
     (job,) = control.start(JobType.IMPORT, [1], {})
     elapsed = time.perf_counter() - began
     with rt.session() as session:
-        return elapsed, jobs.to_dict(jobs.get_job(session, job.id))
+        return elapsed, job_out(queries.get_job(session, job.id)).model_dump(mode="json")
 
 
 def floor(url: str, page_size: int) -> float:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench_import import KEY, emulator_process
 
-from prestasync import jobs, shops
+from prestasync import queries, shops
 from prestasync.config import Settings
 from prestasync.control import Control
 from prestasync.progress import JobType
@@ -56,7 +56,7 @@ def main() -> None:
             )
             while True:
                 with rt.session() as session:
-                    row = jobs.get_job(session, job.id)
+                    row = queries.get_job(session, job.id)
                 if row.status in ("completed", "failed", "cancelled"):
                     break
                 time.sleep(0.2)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
-from prestasync import jobs
+from prestasync import ledger
 from prestasync.db import make_engine
 from prestasync.models import Job
 from prestasync.progress import JobType
@@ -53,7 +53,7 @@ def paced(items: int, rate: float, step: Callable[[int], None]) -> float:
 
 def new_job(engine: Engine, total: int) -> int:
     with Session(engine) as session, session.begin():
-        return jobs.create_job(session, type=JobType.IMPORT, shop=None, params={}, total=total)
+        return ledger.create_job(session, type=JobType.IMPORT, shop=None, params={}, total=total)
 
 
 def seed_per_item(engine: Engine, items: int, rate: float) -> int:

@@ -39,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import event, update
 
-from prestasync import accounts, jobs, shops
+from prestasync import accounts, ledger, queries, shops
 from prestasync.config import Settings
 from prestasync.models import Job, utcnow
 from prestasync.progress import JobStatus, JobType
@@ -187,7 +187,7 @@ class Writer:
         self.rt, self.job_id = rt, job_id
         self.committed: dict[int, float] = {}
         with rt.session() as session:
-            self.value = jobs.get_job(session, job_id).processed
+            self.value = queries.get_job(session, job_id).processed
 
     def write(self) -> None:
         self.value += 1
@@ -278,8 +278,8 @@ def prepare(data_dir: Path) -> tuple[Runtime, int, str]:
         assert user is not None
         _, token = accounts.create_token(session, user, "bench")
         shop = shops.add_shop(session, rt.vault, name="Demo PL", url="http://127.0.0.1:9", key="K" * 32)
-        job_id = jobs.create_job(session, type=JobType.IMPORT, shop=shop, params={}, total=1_000_000)
-        jobs.transition(session, job_id, JobStatus.RUNNING, started_at=utcnow())
+        job_id = ledger.create_job(session, type=JobType.IMPORT, shop=shop, params={}, total=1_000_000)
+        ledger.transition(session, job_id, JobStatus.RUNNING, started_at=utcnow())
     return rt, job_id, token
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prestasync.config import Settings
-from prestasync.errors import AccountError
+from prestasync.errors import AccountError, NotFoundError
 from prestasync.models import ApiToken, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def set_password(session: Session, username: str, password: str, *, create: bool
     if user is None:
         if create:
             return create_user(session, username, password)
-        raise AccountError(f"no user named {username!r}")
+        raise NotFoundError(f"no user named {username!r}")
     user.password_hash = hash_password(_check_password(password))
     session.flush()
     return user
@@ -211,6 +211,6 @@ def revoke_token(session: Session, token_id: int) -> None:
     """Delete a token; requests carrying it are refused from then on. The caller commits."""
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise AccountError(f"no token with id {token_id}")
+        raise NotFoundError(f"no token with id {token_id}")
     session.delete(row)
     session.flush()

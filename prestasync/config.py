@@ -11,8 +11,10 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from prestasync.errors import ConfigError
 
 SECRET_FILE = "secret.key"
 
@@ -116,13 +118,25 @@ class Settings(BaseSettings):
         return self.resolved_database_url.startswith("sqlite")
 
 
+def read_settings(**overrides: object) -> Settings:
+    """Settings from the environment (and `.env`), creating nothing; a bad value is a ConfigError
+    naming its variable (never its value: it may be a secret)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PRESTASYNC_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()[:3]
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment, create the data dir and settle the secret key.
 
     When no secret key is configured, one is generated once into `<data_dir>/secret.key`
     (mode 0600) and reused on every later start, so encrypted shop keys stay readable.
     """
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = read_settings(**overrides)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.secret_key:
         return settings

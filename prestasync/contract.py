@@ -21,6 +21,12 @@ from prestasync.progress import Action, JobStatus, allowed_actions, estimate, pe
 
 T = TypeVar("T")
 
+# The largest id the API and the CLI take: 2**53 - 1, the largest integer every JSON reader holds
+# exactly (JavaScript's Number.MAX_SAFE_INTEGER). At 2**63 - 1 (what BIGINT stores) a schema's
+# `maximum` read as a float rounds up to 2**63, so a client checking it accepts ids the server
+# then refuses. No real id comes near either bound.
+ID_MAX = 2**53 - 1
+
 
 class Out(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -17,10 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from prestasync import ledger, queries
-from prestasync.errors import ControlError, InvalidInput, InvalidTransition, JobNotFound
+from prestasync.contract import ID_MAX
+from prestasync.errors import ControlError, InvalidInput, InvalidTransition, JobNotFound, ShopNotFound
 from prestasync.importer import parse_since
 from prestasync.models import SKU_MAX, Job, JobItem, Shop
-from prestasync.progress import ACTIVE, ItemState, JobStatus, JobType
+from prestasync.progress import ACTIVE, Action, ItemState, JobStatus, JobType, allowed_actions
 from prestasync.queue import JobQueue
 from prestasync.runtime import Runtime
 
@@ -39,8 +40,9 @@ def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
     """Return the cleaned parameters a job of `type` accepts, or raise InvalidInput.
 
     `skus` given but empty (or only blanks) is refused: a script passing an empty variable
-    must not export the whole catalogue. `dry_run` makes a preview; `confirmed` lets the
-    change guard pass (the person starting the job has seen what it does).
+    must not export the whole catalogue; so is an empty id list or an empty `since` (leave a
+    parameter out for "everything"). `dry_run` makes a preview; `confirmed` lets the change
+    guard pass (the person starting the job has seen what it does).
     """
     if type == JobType.FILE_IMPORT:
         raise ControlError("a file import starts with its file: POST /api/catalogue/imports or `catalogue import`")
@@ -48,15 +50,12 @@ def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise InvalidInput(f"unknown parameter(s) for {type.value}: {', '.join(sorted(unknown))}")
     clean: dict[str, Any] = {}
-    if params.get("since"):
-        try:
-            clean["since"] = parse_since(str(params["since"])).isoformat()  # type: ignore[union-attr]
-        except ValueError as exc:
-            raise InvalidInput(f"since must be an ISO date or datetime, got {str(params['since'])[:40]!r}") from exc
+    if "since" in params:
+        clean["since"] = _since(params["since"])
     if "skus" in params:
         clean["skus"] = _skus(params["skus"])
     if "remote_ids" in params:
-        clean["remote_ids"] = _ids(params["remote_ids"])
+        clean["remote_ids"] = _remote_ids(params["remote_ids"])
     for flag in ("dry_run", "confirmed"):
         if params.get(flag) not in (None, False, True):
             raise InvalidInput(f"{flag} must be true or false")
@@ -65,12 +64,22 @@ def validate_params(type: JobType, params: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _since(value: Any) -> str:
+    try:
+        since = parse_since(value) if isinstance(value, str) and value.strip() else None
+    except (ValueError, OverflowError):  # "9999-12-31T23:59-05:00" is past the last UTC datetime
+        since = None
+    if since is None:
+        raise InvalidInput(f"since must be an ISO date or datetime, got {str(value)[:40]!r}")
+    return since.isoformat()
+
+
 def _skus(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise InvalidInput("skus must be a list of strings")
+    if not value or any(not s.strip() for s in value):
+        raise InvalidInput("skus must not be empty and no SKU may be blank; leave skus out to export everything")
     skus = sorted({s.strip() for s in value})
-    if not skus or "" in skus:
-        raise InvalidInput("skus is empty or holds a blank SKU; leave skus out to export the whole catalogue")
     if len(skus) > SKU_LIMIT:
         raise InvalidInput(f"at most {SKU_LIMIT} SKUs per job")
     if any(len(s) > SKU_MAX for s in skus):
@@ -78,15 +87,12 @@ def _skus(value: Any) -> list[str]:
     return skus
 
 
-def _ids(value: Any) -> list[int]:
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(isinstance(i, int) and not isinstance(i, bool) for i in value)
-    ):
-        raise InvalidInput("remote_ids must be a non-empty list of shop product ids")
-    if any(not 0 < i < 2**63 for i in value):
-        raise InvalidInput("remote_ids must be positive ids")
+def _remote_ids(value: Any) -> list[int]:
+    # bool is an int subclass: `true` is not an id.
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        raise InvalidInput("remote_ids must be a list of shop product ids")
+    if not value or not all(1 <= i <= ID_MAX for i in value):
+        raise InvalidInput(f"remote_ids must not be empty, and each id is 1 to {ID_MAX}")
     return sorted(set(value))
 
 
@@ -99,7 +105,7 @@ class Control:
         """Create one job per shop (grouped when several) and enqueue them after commit."""
         clean = validate_params(type, params)
         if not shop_ids:
-            raise ControlError("name at least one shop")
+            raise InvalidInput("name at least one shop")
         group = str(uuid.uuid4()) if len(shop_ids) > 1 else None
         with Session(self.rt.engine, expire_on_commit=False) as session:
             with session.begin():
@@ -122,12 +128,17 @@ class Control:
     def _shop(self, session: Session, shop_id: int) -> Shop:
         shop = session.get(Shop, shop_id)
         if shop is None:
-            raise ControlError(f"no shop with id {shop_id}")
+            raise ShopNotFound(f"no shop with id {shop_id}")
         return shop
 
     def cancel(self, job_id: int) -> Job:
+        """Cancel the job if `progress.allowed_actions` allows it (pending, running, held), else refuse."""
         with Session(self.rt.engine, expire_on_commit=False) as session:
             with session.begin():
+                status = ledger.lock(session, job_id)
+                if Action.CANCEL not in allowed_actions(status, failed=0):
+                    allowed = "only pending, running or held jobs can be cancelled"
+                    raise ControlError(f"job {job_id} is {status}; {allowed}")
                 try:
                     ledger.request_cancel(session, job_id)
                 except InvalidTransition as exc:
@@ -146,9 +157,9 @@ class Control:
                 if session.execute(bump.execution_options(synchronize_session=False)).rowcount != 1:  # type: ignore[attr-defined]
                     raise JobNotFound(job_id)
                 original = queries.get_job(session, job_id)
-                self._check_retryable(session, original)
+                self._check_retryable(session, original, failed_only)
                 params = self._retry_params(session, original, failed_only)
-                shop = self._shop(session, original.shop_id) if original.shop_id else None
+                shop = session.get(Shop, original.shop_id) if original.shop_id else None
                 if shop is None and original.type != JobType.FILE_IMPORT:  # a file import has no shop
                     raise ControlError("the job's shop was deleted; start a new job instead")
                 new_id = ledger.create_job(
@@ -196,9 +207,14 @@ class Control:
             self._enqueue(new_id)
             return queries.get_job(session, new_id)
 
-    def _check_retryable(self, session: Session, original: Job) -> None:
-        if JobStatus(original.status) in ACTIVE:
-            raise ControlError(f"job {original.id} is still {original.status}; cancel it or wait for it to end")
+    def _check_retryable(self, session: Session, original: Job, failed_only: bool) -> None:
+        """Refuse what `progress.allowed_actions` refuses, then the rule it cannot see: one active retry."""
+        action = Action.RETRY_FAILED if failed_only else Action.RETRY
+        preview = bool(original.params.get("dry_run"))
+        if action not in allowed_actions(original.status, failed=original.failed, preview=preview, kind=original.type):
+            if JobStatus(original.status) in ACTIVE:
+                raise ControlError(f"job {original.id} is still {original.status}; cancel it or wait for it to end")
+            raise ControlError(f"job {original.id} has no failed items to retry")
         active = session.execute(
             select(Job.id).where(Job.retry_of == original.id, Job.status.in_([s.value for s in ACTIVE]))
         ).scalar()
@@ -221,5 +237,8 @@ class Control:
         if not items:
             raise ControlError(f"job {original.id} has no failed items to retry")
         if original.type == JobType.IMPORT:
-            return {"remote_ids": sorted({rid for _, rid in items if rid is not None})}
+            ids = sorted({rid for _, rid in items if rid is not None})
+            if not ids:  # an empty list would import nothing, and look like success
+                raise ControlError(f"job {original.id}'s failed items carry no shop product ids to import again")
+            return {"remote_ids": ids}
         return {"skus": sorted({sku for sku, _ in items})}

@@ -13,8 +13,11 @@ import json
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+from prestasync.errors import ConfigError
 
 
 def make_engine(url: str, *, echo: bool = False, read_only: bool = False) -> Engine:
@@ -30,7 +33,15 @@ def make_engine(url: str, *, echo: bool = False, read_only: bool = False) -> Eng
         # REPEATABLE READ would let a long reader (the SSE poller) see a stale snapshot.
         kwargs["isolation_level"] = "READ COMMITTED"
         kwargs["pool_recycle"] = 3600
-    return create_engine(url, **kwargs)
+    try:
+        return create_engine(url, **kwargs)
+    except (ArgumentError, ImportError) as exc:  # NoSuchModuleError is an ArgumentError
+        # Never the URL itself: it may hold the database password.
+        raise ConfigError(f"PRESTASYNC_DATABASE_URL is not a database URL prestasync can use ({_kind(exc)})") from None
+
+
+def _kind(exc: Exception) -> str:
+    return "unknown database kind or driver" if isinstance(exc, (NoSuchModuleError, ImportError)) else "malformed"
 
 
 def _sqlite_engine(url: str, echo: bool, *, immediate: bool) -> Engine:

@@ -197,7 +197,11 @@ def finish(session: Session, job_id: int, target: JobStatus, error: str | None =
     job without item rows for every item (an import) counts the items it never reached as
     skipped. Returns how many items were skipped here.
     """
-    lock(session, job_id)
+    current = lock(session, job_id)
+    if current not in sources_of(target):
+        # Refuse before touching items: skipping them first, then failing the transition,
+        # left a late finisher's item changes in an ended job once its caller committed.
+        raise InvalidTransition(job_id, current, target)
     keep = {ItemState.PLANNED} if target == JobStatus.COMPLETED else set()
     moved = skip_open(session, job_id, ITEM_OPEN - keep)
     skipped: Any = Job.skipped + moved
@@ -311,7 +315,12 @@ def _count(session: Session, job_id: int, c: _Counts, delta: Delta, now: datetim
 
 
 def plan(session: Session, job_id: int, keys: Sequence[str]) -> int:
-    """Write one `queued` row per key (first run of a fanned-out job); returns how many."""
+    """Write one `queued` row per key (first run of a fanned-out job); returns how many.
+
+    Takes the job's lock first, and writes nothing once the job is no longer being worked on.
+    """
+    if lock(session, job_id) not in WORKING:
+        return 0
     now = utcnow()
     rows = [_row(job_id, key, ItemState.QUEUED, now) for key in keys]
     for start in range(0, len(rows), BATCH):
@@ -342,10 +351,11 @@ def claim(session: Session, job_id: int, ids: Iterable[int], lease: str, source:
     """Move the given items from `source` to `running` under `lease`; returns those moved.
 
     A duplicate delivery, or a worker that lost a race, claims nothing: only rows still in
-    `source` move. The caller holds the job's lock (`lock()`).
+    `source` move. Nothing is claimed once the job is no longer being worked on. The caller
+    holds the job's lock (`lock()`; taking it again here is free).
     """
     id_list = list(ids)
-    if not id_list:
+    if not id_list or lock(session, job_id) not in WORKING:
         return []
     stmt = update(JobItem).where(JobItem.id.in_(id_list), JobItem.job_id == job_id, JobItem.state == source.value)
     values = {"state": ItemState.RUNNING.value, "lease": lease, "updated_at": utcnow()}
@@ -376,6 +386,8 @@ def release(session: Session, job_id: int, ids: Sequence[int] | None = None) -> 
     The reaper does this for a dead worker's items, and a chunk that lost its shop slot
     for the items it did not reach; they are read and compared again by whoever claims them.
     """
+    if lock(session, job_id) not in WORKING:  # an ended job's items stay as it left them
+        return 0
     stmt = update(JobItem).where(JobItem.job_id == job_id, JobItem.state == ItemState.RUNNING.value)
     if ids is not None:
         if not ids:

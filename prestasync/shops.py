@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from prestasync.errors import ControlError, ShopError, ShopNotFound
+from prestasync.errors import ControlError, Refused, ShopError, ShopNotFound
 from prestasync.models import SHOP_NAME_MAX, Binding, Job, Shop
 from prestasync.progress import ACTIVE
 from prestasync.vault import Vault
@@ -39,7 +39,7 @@ def check_key(key: str) -> str:
     key = key.strip()
     if not key:
         raise ShopError("the API key is empty")
-    if len(key) != 32 or not key.isalnum():
+    if len(key) != 32 or not (key.isascii() and key.isalnum()):  # `isalnum` alone takes "é"
         raise ShopError("a PrestaShop webservice key is 32 letters and digits")
     return key
 
@@ -53,7 +53,7 @@ def add_shop(session: Session, vault: Vault, *, name: str, url: str, key: str) -
     try:
         session.flush()
     except IntegrityError as exc:
-        raise ShopError(f"a shop named {name!r} already exists") from exc
+        raise Refused(f"a shop named {name!r} already exists") from exc
     return shop
 
 

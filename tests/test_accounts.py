@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from prestasync import accounts
 from prestasync.cli import app as cli
 from prestasync.config import Settings
-from prestasync.errors import AccountError
+from prestasync.errors import AccountError, NotFoundError
 from prestasync.models import ApiToken, User
 
 
@@ -57,7 +57,7 @@ def test_changing_a_password_changes_the_session_fingerprint(sqlite_engine: Engi
     with Session(sqlite_engine) as session, session.begin():
         after = accounts.fingerprint(accounts.set_password(session, "ola", "a new long password"))
     assert before != after
-    with pytest.raises(AccountError, match="no user"):
+    with pytest.raises(NotFoundError, match="no user"):
         with Session(sqlite_engine) as session, session.begin():
             accounts.set_password(session, "nobody", "a new long password")
 
@@ -105,7 +105,7 @@ def test_a_token_verifies_until_revoked(sqlite_engine: Engine) -> None:
         accounts.revoke_token(session, token_id)
     with Session(sqlite_engine) as session:
         assert accounts.verify_token(session, plain) is None
-    with pytest.raises(AccountError), Session(sqlite_engine) as session, session.begin():
+    with pytest.raises(NotFoundError), Session(sqlite_engine) as session, session.begin():
         accounts.revoke_token(session, token_id)
 
 

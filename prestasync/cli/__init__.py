@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import sys
 
-import click
 import typer
 from sqlalchemy.exc import OperationalError
 
@@ -57,14 +56,28 @@ def main() -> None:
         _die(str(exc), exit_code(exc) or 1)
     except OperationalError as exc:
         _die(f"database unavailable: {exc.orig}")
-    except click.ClickException as exc:  # usage errors: bad option, bad value, missing argument
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except typer.TyperException as exc:  # usage errors: bad option, bad value, missing argument
+        _usage(exc)
+    except (typer.Abort, KeyboardInterrupt):
         _die("aborted", code=130)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage(exc: typer.TyperException) -> None:
+    """Click's usage message (usage line, hint, `Error: …`) and its exit code, 2.
+
+    Typer runs on its own copy of click (`typer._click`), whose exceptions are not the
+    `click` package's: catching `click.ClickException` here let every usage error escape
+    as a traceback with exit 1.
+    """
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show()
+    else:
+        sys.stderr.write(f"error: {exc.format_message()}\n")
+    sys.exit(exc.exit_code)
 
 
 def _die(message: str, code: int = 1) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from prestasync import accounts
 from prestasync.cli.common import cells, runtime
+from prestasync.contract import ID_MAX
 from prestasync.errors import AccountError
 from prestasync.models import User
 
@@ -94,7 +95,9 @@ def list_tokens(as_json: bool = typer.Option(False, "--json", help="Print JSON."
 
 
 @tokens_app.command("revoke")
-def revoke_token(token_id: int = typer.Argument(..., help="The token's id (see `tokens list`).")) -> None:
+def revoke_token(
+    token_id: int = typer.Argument(..., min=1, max=ID_MAX, help="The token's id (see `tokens list`)."),
+) -> None:
     """Revoke a token: requests carrying it are refused from now on."""
     rt = runtime()
     with rt.session() as session, session.begin():

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from prestasync import catalogue, queries, shops
 from prestasync.cli.common import control, runtime
-from prestasync.config import Settings
+from prestasync.config import Settings, read_settings
 from prestasync.contract import (
     ChangeSummary,
     ItemOut,
@@ -130,7 +130,7 @@ def local_only(command: str) -> None:
 
 def _from_environment() -> Settings:
     # Unlike `load_settings()`, creates nothing on disk.
-    return Settings()
+    return read_settings()
 
 
 class LocalBackend:
@@ -396,7 +396,11 @@ class RemoteBackend:
 
 def _checked_url(url: str) -> str:
     url = url.strip().rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:  # "http://[::1" (an unclosed IPv6 host); the URL is not repeated: it may hold a password
+        raise RemoteError("PRESTASYNC_SERVER_URL is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RemoteError("PRESTASYNC_SERVER_URL must start with http:// or https:// and name a host")
     if parts.username or parts.password:

@@ -18,7 +18,7 @@ from rich.table import Table
 from prestasync import ledger
 from prestasync.cli.backend import Backend, backend, local_only
 from prestasync.cli.common import cells, print_json, print_json_list, runtime, shown
-from prestasync.contract import CHANGES_CSV, FAILURES_CSV, JobOut, change_rows, failure_row
+from prestasync.contract import CHANGES_CSV, FAILURES_CSV, ID_MAX, JobOut, change_rows, failure_row
 from prestasync.errors import InvalidInput
 from prestasync.models import SKU_MAX
 from prestasync.progress import JobStatus, JobType
@@ -82,11 +82,11 @@ def _flags(dry_run: bool, confirm: bool) -> dict[str, object]:
 
 def import_(
     shop: list[str] = SHOPS,
-    since: str = typer.Option("", help="Only products changed since this ISO date/time (UTC)."),
+    since: str | None = typer.Option(None, help="Only products changed since this ISO date/time (UTC)."),
     wait: bool = WAIT,
 ) -> None:
     """Import shops' products into the catalogue."""
-    _start(JobType.IMPORT, shop, {"since": since} if since else {}, wait)
+    _start(JobType.IMPORT, shop, {"since": since} if since is not None else {}, wait)
 
 
 def export(
@@ -121,7 +121,7 @@ def cleanup(days: int = typer.Option(7, min=0, max=36_500, help="Delete finished
     out.print(f"deleted {ledger.cleanup(rt.engine, days)} finished jobs older than {days} days")
 
 
-JOB_ID = typer.Argument(..., min=1, max=2**63 - 1, help="A job id.")
+JOB_ID = typer.Argument(..., min=1, max=ID_MAX, help="A job id.")
 
 
 @jobs_app.command("list")
@@ -236,7 +236,7 @@ def changes(
 
 @jobs_app.command("watch")
 def watch(
-    job_id: int = typer.Argument(None, min=1, max=2**63 - 1, help="A job; all active jobs when omitted."),
+    job_id: int = typer.Argument(None, min=1, max=ID_MAX, help="A job; all active jobs when omitted."),
 ) -> None:
     """Live progress bars until the watched jobs end."""
     be = backend()

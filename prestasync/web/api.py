@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -22,6 +26,7 @@ from prestasync import catalogue, queries, shops, stats
 from prestasync.contract import (
     CHANGES_CSV,
     FAILURES_CSV,
+    ID_MAX,
     ChangeSummary,
     DayStats,
     FailureGroups,
@@ -40,17 +45,38 @@ from prestasync.contract import (
     product_out,
     shop_out,
 )
+from prestasync.errors import InvalidInput
 from prestasync.models import SHOP_NAME_MAX, SHOP_URL_MAX, SKU_MAX
 from prestasync.progress import JobType, Outcome
 from prestasync.web.deps import ControlDep, ReadSessionDep, RuntimeDep, SessionDep
 
-MAX_ID = 2**63 - 1  # the largest id any of the three databases stores
+MAX_ID = ID_MAX
 MAX_OFFSET = 10**9
 GROUP_SKUS = 20  # SKUs shown with each failure group before paging
+# "Holds a character that is not a space" (JSON Schema patterns search), where a space is what
+# Python's `str.strip()` removes: ECMA's `\s` plus the separators \x1c-\x1f and NEL (\x85).
+# No NUL anywhere either: PostgreSQL refuses it in text ("cannot contain NUL (0x00) bytes").
+NOT_BLANK = r"^[^\x00]*[^\s\x1c-\x1f\x85\x00][^\x00]*$"
+NO_NUL = r"^[^\x00]*$"
+# The shapes `shops.normalise_url` and `shops.check_key` accept (no credentials, query or fragment;
+# a port of 1 to 65535), so a client can tell a good shop from a bad one before sending it.
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+SHOP_URL = rf"^\s*https?://[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?(:{_PORT})?(/[^?#\s\x00]*)?\s*$"
+SHOP_KEY = r"^\s*[A-Za-z0-9]{32}\s*$"
 
 StatusFilter = Literal[
     "active", "finished", "pending", "running", "held", "cancelling", "completed", "failed", "cancelled"
 ]
+
+
+def _json_integer(value: Any) -> Any:
+    # pydantic reads `true` and "1" as 1; JSON Schema's integer is neither (but is 7.0).
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="A job id.")]
 ShopId = Annotated[int, Path(ge=1, le=MAX_ID, description="A shop id.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
@@ -60,6 +86,7 @@ Days = Annotated[int, Query(ge=1, le=366)]
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     meaning = {
         401: "no or refused credentials",
+        403: "a session's state-changing request without its CSRF token (bearer requests need none)",
         404: "no such job or shop",
         409: "the job's state refuses this",
         422: "malformed or out-of-range input",
@@ -68,42 +95,129 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Problem, "description": meaning[code]} for code in (401, 422, *codes)}
 
 
-router = APIRouter(prefix="/api", responses=_problems())
+def _known_query(request: Request) -> None:
+    """Refuse query parameters the route does not take, and any given twice: a typo
+    (`?stauts=failed`) would otherwise be ignored and answer with everything, and of
+    `?limit=5&limit=9` FastAPI silently keeps one; both look like a right answer."""
+    route = request.scope.get("route")
+    known = _query_names(route.dependant) if isinstance(route, APIRoute) else set()
+    given = Counter(name for name, _ in request.query_params.multi_items())
+    unknown = sorted(set(given) - known)
+    if unknown:
+        shown = ", ".join(repr(name[:40]) for name in unknown[:5])
+        takes = ", ".join(sorted(known)) or "none"
+        raise InvalidInput(f"unknown query parameter(s): {shown}; this route takes: {takes}")
+    if repeated := sorted(name for name, n in given.items() if n > 1):  # every parameter here is one value
+        raise InvalidInput(f"query parameter(s) given more than once: {', '.join(repeated)}")
 
 
-class JobParams(BaseModel):
-    """What a job runs on. Unknown keys are refused; `skus` must not be empty when given."""
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+router = APIRouter(prefix="/api", responses=_problems(), dependencies=[Depends(_known_query)])
+
+
+def _iso_text(value: Any) -> Any:
+    # Only ISO 8601 text: pydantic would read a JSON number as a Unix time (`"since": 0` is 1970).
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date or date-time as text")
+    return value
+
+
+class ImportParams(BaseModel):
+    """What an import reads: everything, what changed since a moment, or exactly some records."""
 
     model_config = ConfigDict(extra="forbid")
 
-    since: str | None = Field(None, max_length=64, description="import: only products changed since (ISO 8601)")
-    skus: list[Annotated[str, Field(max_length=SKU_MAX)]] | None = Field(
-        None, max_length=100_000, description="export: exactly these SKUs"
+    since: Annotated[datetime | date | None, BeforeValidator(_iso_text)] = Field(
+        None, description="only products changed since (ISO 8601 date or date-time; without a zone: UTC)"
     )
-    remote_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
-        None, max_length=100_000, description="import: exactly these shop product ids"
+    remote_ids: list[BodyId] | None = Field(
+        None, min_length=1, max_length=100_000, description="exactly these shop product ids"
     )
-    dry_run: bool = Field(False, description="export/sync: read and compare only, write nothing (a preview)")
-    confirmed: bool = Field(False, description="export/sync: let the change guard pass (seen and approved)")
 
 
-class JobRequest(BaseModel):
+class WriteFlags(BaseModel):
+    """How an export or sync writes: a preview that writes nothing, or approved in advance."""
+
+    dry_run: bool = Field(False, description="read and compare only, write nothing (a preview)")
+    confirmed: bool = Field(False, description="let the change guard pass (the plan was seen and approved)")
+
+
+class ExportParams(WriteFlags):
+    """What an export pushes: the whole catalogue, or exactly these SKUs (never an empty list)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    type: JobType
-    shop_id: int | None = Field(None, ge=1, le=MAX_ID)
-    shop_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
-        None, min_length=1, max_length=100, description="One job per shop, grouped."
+    skus: list[Annotated[str, Field(min_length=1, max_length=SKU_MAX, pattern=NOT_BLANK)]] | None = Field(
+        None, min_length=1, max_length=100_000, description="exactly these SKUs; leave it out for all"
     )
-    params: JobParams = Field(default_factory=lambda: JobParams())
+
+
+class SyncParams(WriteFlags):
+    """A sync pushes what changed since the last successful sync (or whole-catalogue export)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _JobRequest(BaseModel):
+    # Exactly one of `shop_id` and `shop_ids` (not null), said in the schema too (JSON Schema `oneOf`).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["shop_id"], "properties": {"shop_id": {"type": "integer"}}},
+                {"required": ["shop_ids"], "properties": {"shop_ids": {"type": "array"}}},
+            ]
+        },
+    )
+
+    shop_id: BodyId | None = None
+    shop_ids: list[BodyId] | None = Field(None, min_length=1, max_length=100, description="One job per shop, grouped.")
+
+    @model_validator(mode="after")
+    def _one_way_to_name_shops(self) -> _JobRequest:
+        if (self.shop_id is None) == (self.shop_ids is None):
+            raise ValueError("give either shop_id or shop_ids")
+        return self
+
+    @property
+    def shops(self) -> list[int]:
+        return self.shop_ids if self.shop_ids is not None else [self.shop_id or 0]
+
+
+class ImportRequest(_JobRequest):
+    type: Literal[JobType.IMPORT]
+    params: ImportParams = Field(default_factory=lambda: ImportParams())
+
+
+class ExportRequest(_JobRequest):
+    type: Literal[JobType.EXPORT]
+    params: ExportParams = Field(default_factory=lambda: ExportParams())
+
+
+class SyncRequest(_JobRequest):
+    type: Literal[JobType.SYNC]
+    params: SyncParams = Field(default_factory=lambda: SyncParams())
+
+
+JobRequest = Annotated[ImportRequest | ExportRequest | SyncRequest, Field(discriminator="type")]
 
 
 class ShopRequest(BaseModel):
+    """A shop to register; `shops.add_shop` checks the same rules (the schema says them for clients)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=SHOP_NAME_MAX)
-    url: str = Field(min_length=1, max_length=SHOP_URL_MAX)
-    key: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=SHOP_NAME_MAX, pattern=NOT_BLANK)
+    url: str = Field(
+        min_length=1, max_length=SHOP_URL_MAX, pattern=SHOP_URL, description="http(s)://host[:port][/path]"
+    )
+    key: str = Field(min_length=32, max_length=200, pattern=SHOP_KEY, description="the 32-character webservice key")
 
 
 @router.get("/jobs", response_model=Page[JobOut])
@@ -132,7 +246,9 @@ def job_errors(
     session: ReadSessionDep,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cause: Annotated[str | None, Query(max_length=255, description="Only this cause (`` = without one).")] = None,
+    cause: Annotated[
+        str | None, Query(max_length=255, pattern=NO_NUL, description="Only this cause (`` = without one).")
+    ] = None,
 ) -> Page[ItemOut]:
     """The job's failed items, page by page; never capped."""
     queries.get_job(session, job_id)
@@ -196,34 +312,33 @@ def _csv_rows(bind: Engine | Connection, job_id: int) -> Iterator[str]:
     yield buf.getvalue()
 
 
-@router.post("/jobs", status_code=202, response_model=JobOut | JobsStarted, responses=_problems(404, 409))
-def create_job(body: JobRequest, control: ControlDep) -> JobOut | JobsStarted:
+@router.post("/jobs", status_code=202, response_model=JobOut | JobsStarted, responses=_problems(403, 404))
+def create_job(body: Annotated[JobRequest, Body()], control: ControlDep) -> JobOut | JobsStarted:
     """Start a job (or one per shop with `shop_ids`). Returns the job, or `{"jobs": [...]}`."""
-    ids = body.shop_ids or ([body.shop_id] if body.shop_id is not None else [])
-    params = body.params.model_dump(exclude_none=True, exclude_defaults=True)
-    created = [job_out(j) for j in control.start(body.type, ids, params)]
+    params = body.params.model_dump(mode="json", exclude_none=True)
+    created = [job_out(j) for j in control.start(body.type, body.shops, params)]
     if body.shop_ids:
         return JobsStarted(jobs=created, group_uuid=created[0].group_uuid)
     return created[0]
 
 
-@router.post("/jobs/{job_id}/cancel", status_code=202, response_model=JobOut, responses=_problems(404, 409))
+@router.post("/jobs/{job_id}/cancel", status_code=202, response_model=JobOut, responses=_problems(403, 404, 409))
 def cancel_job(job_id: JobId, control: ControlDep) -> JobOut:
     return job_out(control.cancel(job_id))
 
 
-@router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobOut, responses=_problems(404, 409))
+@router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobOut, responses=_problems(403, 404, 409))
 def retry_job(job_id: JobId, control: ControlDep, failed_only: bool = False) -> JobOut:
     return job_out(control.retry(job_id, failed_only=failed_only))
 
 
-@router.post("/jobs/{job_id}/confirm", status_code=202, response_model=JobOut, responses=_problems(404, 409))
+@router.post("/jobs/{job_id}/confirm", status_code=202, response_model=JobOut, responses=_problems(403, 404, 409))
 def confirm_job(job_id: JobId, control: ControlDep) -> JobOut:
     """Release a job the change guard held: it writes its plan."""
     return job_out(control.confirm(job_id))
 
 
-@router.post("/jobs/{job_id}/apply", status_code=202, response_model=JobOut, responses=_problems(404, 409))
+@router.post("/jobs/{job_id}/apply", status_code=202, response_model=JobOut, responses=_problems(403, 404, 409))
 def apply_preview(job_id: JobId, control: ControlDep, confirmed: bool = False) -> JobOut:
     """Write exactly what a completed preview planned (a new job); products changed in the shop
     since the preview are reported as drift and left alone."""
@@ -290,7 +405,7 @@ def list_shops(session: ReadSessionDep) -> list[ShopOut]:
     return [shop_out(s) for s in shops.list_shops(session)]
 
 
-@router.post("/shops", status_code=201, response_model=ShopOut, responses=_problems(409))
+@router.post("/shops", status_code=201, response_model=ShopOut, responses=_problems(403, 409))
 def add_shop(body: ShopRequest, rt: RuntimeDep, session: SessionDep) -> ShopOut:
     with session.begin():
         shop = shops.add_shop(session, rt.vault, name=body.name, url=body.url, key=body.key)
@@ -313,7 +428,7 @@ def shop_daily_stats(shop_id: ShopId, session: ReadSessionDep, days: Days = 7) -
 @router.get("/products", response_model=Page[ProductOut])
 def list_products(
     session: ReadSessionDep,
-    search: Annotated[str, Query(max_length=200)] = "",
+    search: Annotated[str, Query(max_length=200, pattern=NO_NUL)] = "",
     shop_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Offset = 0,

@@ -5,6 +5,12 @@ Every error answer has the `Problem` shape `{"detail": "…"}`, request validati
 maps to its status with its own message; a shop's error (`PrestaShopError`) is a 502 with the
 shop's one-line message (which never holds the key); anything else is a bug: a 500 that says
 so without details, logged with its traceback.
+
+Starlette's own HTTP errors get the same body. Two are changed on the way: FastAPI answers
+400 for a body it cannot decode (not UTF-8) but 422 for one that is not JSON, so both are a
+422 here (one documented status for "malformed request"); and a 405 lists in `Allow` the
+methods of every route on the path, not only of the first route Starlette tried (which
+answered `OPTIONS /api/jobs` with `Allow: GET` although `POST` exists).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from prestasync.errors import (
     ConfigError,
@@ -28,6 +36,7 @@ from prestasync.prestashop import PrestaShopError
 
 log = logging.getLogger(__name__)
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 STATUS: dict[type[Exception], int] = {
     NotFoundError: 404,
     InvalidInput: 422,
@@ -62,10 +71,32 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 400:  # FastAPI's "There was an error parsing the body"
+            return JSONResponse({"detail": "the request body is not valid JSON"}, status_code=422)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(PrestasyncError, known)
     app.add_exception_handler(PrestaShopError, known)
     app.add_exception_handler(Exception, bug)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path (asked method by method:
+    FastAPI wraps included routers, so a route's own `methods` are not all visible here)."""
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.router.routes
+        )
+    ]
 
 
 def validation_message(exc: RequestValidationError) -> str:

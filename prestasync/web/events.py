@@ -40,7 +40,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from prestasync import queries
-from prestasync.contract import job_out
+from prestasync.contract import Problem, job_out
 from prestasync.models import Job, utcnow
 from prestasync.progress import JobStatus
 
@@ -374,7 +374,14 @@ def close_on_signals(broadcaster: Broadcaster) -> Callable[[], None]:
     return restore
 
 
-@router.get("/events", response_class=StreamingResponse)
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "`job` and `snapshot` events, never ending"},
+        401: {"model": Problem, "description": "no or refused credentials"},
+    },
+)
 async def events(
     request: Request,
     last_event_id: str | None = Header(None, alias="Last-Event-ID"),

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from prestasync.runtime import Runtime
 from prestasync.web import events
 from prestasync.web.app import create_app
 from tests.conftest import RecordingQueue, wait_for
+from tests.web import seed
 
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -193,3 +195,49 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@dataclass
+class SeededApi:
+    """A live server on a seeded database, with an API token: shared by a module's API tests."""
+
+    live: LiveServer
+    seeded: seed.Seeded
+    token: str
+    queue: RecordingQueue
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.live.url, headers=self.headers, timeout=30)
+
+
+@contextmanager
+def seeded_server(base: Path, database_url: str = "") -> Iterator[SeededApi]:
+    """The app on a real server over a freshly seeded database (SQLite in `base` by default)."""
+    settings = Settings(
+        data_dir=base / "data",
+        secret_key="test-secret-key",
+        database_url=database_url or f"sqlite:///{base / 'app.db'}",
+        queue_url=f"sqlite:///{base / 'queue.db'}",
+        admin_password=PASSWORD,
+    )
+    queue = RecordingQueue()
+    rt = Runtime(settings)
+    rt.migrate()
+    seeded = seed.seed(rt)
+    server = LiveServer.start(create_app(rt, queue=queue, live=FAST_LIVE))
+    try:
+        yield SeededApi(server, seeded, make_token(rt), queue)
+    finally:
+        server.stop()
+        rt.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededApi]:
+    """A seeded SQLite server shared by a module's API tests (seeding is not free)."""
+    with seeded_server(tmp_path_factory.mktemp("api")) as api:
+        yield api

@@ -16,10 +16,6 @@ import weakref
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from prestasync.prestashop.emulator.store import EmulatedShop
 
 SEEDED = "seeded"
 GHOST = "ghost"
@@ -39,7 +35,7 @@ class Image:
 class ImageStore:
     """All images of one shop, by id and by product (in position order)."""
 
-    def __init__(self, shop: EmulatedShop) -> None:
+    def __init__(self, shop: object) -> None:
         self.rows: dict[int, Image] = {}
         self.by_product: dict[int, list[int]] = {}
         self.covers: dict[int, int] = {}

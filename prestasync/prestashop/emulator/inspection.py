@@ -14,12 +14,13 @@ from prestasync.prestashop.emulator.resources import RESOURCES
 from prestasync.prestashop.emulator.schema import Field
 
 if TYPE_CHECKING:
-    from prestasync.prestashop.emulator.store import EmulatedShop, Row
+    from prestasync.prestashop.emulator.state import ShopState
+    from prestasync.prestashop.emulator.table import Row
 
 _SEED_VARYING = ("id", "reference", "date_add", "date_upd", "name", "link_rewrite")
 
 
-def products(shop: EmulatedShop, fields: Iterable[str] | None) -> list[dict[str, Any]]:
+def products(shop: ShopState, fields: Iterable[str] | None) -> list[dict[str, Any]]:
     """Product records in id order: ints for ids, integers and booleans (a broken value that is not
     a number stays a string), stored strings for decimals and dates (`price` `"16.510000"`),
     `{lang_id: str}` for i18n fields, plus `quantity` (int, true stock) and `categories` (ids).
@@ -42,13 +43,13 @@ def products(shop: EmulatedShop, fields: Iterable[str] | None) -> list[dict[str,
     return out
 
 
-def product_by_reference(shop: EmulatedShop, ref: str) -> list[dict[str, Any]]:
+def product_by_reference(shop: ShopState, ref: str) -> list[dict[str, Any]]:
     table = shop.tables["products"]
     rows = (table.rows[pid] for pid in table.ids)
     return [_plain(shop, r) for r in rows if shop.raw("products", r, "reference") == ref]
 
 
-def records(shop: EmulatedShop, resource: str) -> list[dict[str, Any]]:
+def records(shop: ShopState, resource: str) -> list[dict[str, Any]]:
     res = RESOURCES[resource]
     table = shop.tables[resource]
     out = []
@@ -61,13 +62,13 @@ def records(shop: EmulatedShop, resource: str) -> list[dict[str, Any]]:
     return out
 
 
-def stock_of(shop: EmulatedShop, product_id: int) -> int:
+def stock_of(shop: ShopState, product_id: int) -> int:
     row = shop.stock_row(product_id)
     text = "0" if row is None else str(shop.raw("stock_availables", row, "quantity") or "0")
     return int(text) if text.lstrip("-").isdigit() else 0
 
 
-def _plain(shop: EmulatedShop, row: Row) -> dict[str, Any]:
+def _plain(shop: ShopState, row: Row) -> dict[str, Any]:
     res = RESOURCES["products"]
     fields = [f for f in res.fields if f.name != "quantity"]
     if "_seed" in row:
@@ -85,7 +86,7 @@ def _plain(shop: EmulatedShop, row: Row) -> dict[str, Any]:
     return out
 
 
-def _plain_fields(shop: EmulatedShop, row: Row, fields: Iterable[Field]) -> dict[str, Any]:
+def _plain_fields(shop: ShopState, row: Row, fields: Iterable[Field]) -> dict[str, Any]:
     res = RESOURCES["products"]
     out: dict[str, Any] = {}
     for f in fields:

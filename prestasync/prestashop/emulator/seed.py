@@ -15,7 +15,8 @@ from prestasync.prestashop.emulator.resources import RESOURCES
 from prestasync.prestashop.emulator.seedvalues import HOME, Seeded
 
 if TYPE_CHECKING:
-    from prestasync.prestashop.emulator.store import EmulatedShop, Row
+    from prestasync.prestashop.emulator.state import ShopState
+    from prestasync.prestashop.emulator.table import Row
 
 _LOCALES = {"en": "en-US", "pl": "pl-PL", "fr": "fr-FR"}
 TAX_GROUPS = (
@@ -28,7 +29,7 @@ TAX_GROUPS = (
 _STAMP = "2026-01-01 00:00:00"
 
 
-def seed_shop(shop: EmulatedShop) -> None:
+def seed_shop(shop: ShopState) -> None:
     """Fill a new shop's tables from its configuration."""
     cfg = shop.config
     seeded = Seeded([(i, iso) for i, iso, _ in cfg.languages], manufacturers=cfg.manufacturers)
@@ -44,16 +45,16 @@ def seed_shop(shop: EmulatedShop) -> None:
     _broken(shop)
 
 
-def add_row(shop: EmulatedShop, resource: str, row: Row) -> None:
+def add_row(shop: ShopState, resource: str, row: Row) -> None:
     """Store a row of a seed (indexes kept right)."""
     shop.store(RESOURCES[resource], row)
 
 
-def i18n(shop: EmulatedShop, text: str) -> dict[int, str]:
+def i18n(shop: ShopState, text: str) -> dict[int, str]:
     return dict.fromkeys(shop.lang_ids, text)
 
 
-def _static(shop: EmulatedShop) -> None:
+def _static(shop: ShopState) -> None:
     for lang_id, iso, name in shop.config.languages:
         locale = _LOCALES.get(iso, f"{iso}-{iso.upper()}")
         us = iso == "en"
@@ -69,7 +70,7 @@ def _static(shop: EmulatedShop) -> None:
         add_row(shop, "tax_rule_groups", row)
 
 
-def _category(shop: EmulatedShop, cid: int, parent: int, depth: int, position: int, name: str) -> None:
+def _category(shop: ShopState, cid: int, parent: int, depth: int, position: int, name: str) -> None:
     row: Row = {"id": str(cid), "id_parent": str(parent), "level_depth": str(depth), "active": "1"}
     row |= {"id_shop_default": "1", "is_root_category": "1" if cid == HOME else "0", "position": str(position)}
     row |= {"date_add": _STAMP, "date_upd": _STAMP, "name": i18n(shop, name)}
@@ -77,7 +78,7 @@ def _category(shop: EmulatedShop, cid: int, parent: int, depth: int, position: i
     add_row(shop, "categories", row)
 
 
-def _categories(shop: EmulatedShop, depth: int) -> list[tuple[int, ...]]:
+def _categories(shop: ShopState, depth: int) -> list[tuple[int, ...]]:
     """Root and Home, then a tree two wide and `depth` deep under Home; returns the leaf chains."""
     _category(shop, 1, 0, 0, 0, "Root")
     _category(shop, HOME, 1, 1, 0, "Home")
@@ -94,13 +95,13 @@ def _categories(shop: EmulatedShop, depth: int) -> list[tuple[int, ...]]:
     return chains
 
 
-def _manufacturers(shop: EmulatedShop, count: int) -> None:
+def _manufacturers(shop: ShopState, count: int) -> None:
     for mid in range(1, count + 1):
         row = {"id": str(mid), "active": "1", "name": f"Brand {mid}", "date_add": _STAMP, "date_upd": _STAMP}
         add_row(shop, "manufacturers", row)
 
 
-def _features(shop: EmulatedShop, count: int) -> list[list[int]]:
+def _features(shop: ShopState, count: int) -> list[list[int]]:
     out, value_id = [], 1
     for fid in range(1, count + 1):
         add_row(
@@ -121,7 +122,7 @@ def _features(shop: EmulatedShop, count: int) -> list[list[int]]:
     return out
 
 
-def _products(shop: EmulatedShop) -> None:
+def _products(shop: ShopState) -> None:
     rng = random.Random(shop.config.seed)
     products, stock = shop.tables["products"], shop.tables["stock_availables"]
     count = shop.config.products
@@ -141,7 +142,7 @@ def _products(shop: EmulatedShop) -> None:
     products.next_id = stock.next_id = count + 1
 
 
-def _combinations(shop: EmulatedShop, per_product: int) -> None:
+def _combinations(shop: ShopState, per_product: int) -> None:
     """`per_product` combinations per product over a "Size" group; row 0 holds their sum."""
     if not per_product or not shop.config.products:
         return
@@ -181,18 +182,18 @@ def _combinations(shop: EmulatedShop, per_product: int) -> None:
     stock.next_id = stock_id
 
 
-def _size_group(shop: EmulatedShop) -> Row:
+def _size_group(shop: ShopState) -> Row:
     row = {"id": "1", "is_color_group": "0", "group_type": "select", "position": "0"}
     return row | {"name": i18n(shop, "Size"), "public_name": i18n(shop, "Size")}
 
 
-def _images(shop: EmulatedShop, per_product: int) -> None:
+def _images(shop: ShopState, per_product: int) -> None:
     for pid in range(1, shop.config.products + 1):
         for k in range(per_product):
             shop.images.add(pid, SEEDED, "image/png", (pid - 1) * per_product + k + 1)
 
 
-def _broken(shop: EmulatedShop) -> None:
+def _broken(shop: ShopState) -> None:
     res = RESOURCES["products"]
     table = shop.tables["products"]
     for pid, overrides in shop.config.broken.items():

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 from prestasync.prestashop.emulator.query import php_int
 
 if TYPE_CHECKING:
-    from prestasync.prestashop.emulator.store import EmulatedShop
+    from prestasync.prestashop.emulator.state import ShopState
 
 
-def parent_of(shop: EmulatedShop, category: int) -> int:
+def parent_of(shop: ShopState, category: int) -> int:
     row = shop.tables["categories"].rows.get(category)
     return 0 if row is None else php_int(str(row.get("id_parent") or "0"))
 
 
-def children(shop: EmulatedShop, category: int) -> list[int]:
+def children(shop: ShopState, category: int) -> list[int]:
     """Direct children, by position then id."""
     rows = shop.tables["categories"].rows
     found = [
@@ -30,7 +30,7 @@ def children(shop: EmulatedShop, category: int) -> list[int]:
     return [cid for _, cid in sorted(found)]
 
 
-def subtree(shop: EmulatedShop, category: int) -> list[int]:
+def subtree(shop: ShopState, category: int) -> list[int]:
     """The category and all its descendants."""
     out, todo = [], [category]
     while todo:
@@ -40,7 +40,7 @@ def subtree(shop: EmulatedShop, category: int) -> list[int]:
     return out
 
 
-def subtree_preorder(shop: EmulatedShop, category: int) -> list[int]:
+def subtree_preorder(shop: ShopState, category: int) -> list[int]:
     """The category and its descendants, parents before children, siblings by position."""
     out = [category]
     for child in children(shop, category):
@@ -48,13 +48,13 @@ def subtree_preorder(shop: EmulatedShop, category: int) -> list[int]:
     return out
 
 
-def products_of(shop: EmulatedShop, category: int) -> list[int]:
+def products_of(shop: ShopState, category: int) -> list[int]:
     """Products linked to the category, by id."""
     table = shop.tables["products"]
     return [pid for pid in table.ids if category in (shop.raw("products", table.rows[pid], "_categories") or ())]
 
 
-def products_in_subtree(shop: EmulatedShop, category: int) -> int:
+def products_in_subtree(shop: ShopState, category: int) -> int:
     """Distinct products linked to the category or any of its descendants."""
     wanted = set(subtree(shop, category))
     table = shop.tables["products"]
@@ -63,13 +63,13 @@ def products_in_subtree(shop: EmulatedShop, category: int) -> int:
     )
 
 
-def depth_under(shop: EmulatedShop, parent: int) -> int:
+def depth_under(shop: ShopState, parent: int) -> int:
     """`level_depth` of a new child of `parent`."""
     row = shop.tables["categories"].rows.get(parent)
     return 0 if row is None else php_int(str(row.get("level_depth") or "0")) + 1
 
 
-def next_position(shop: EmulatedShop, parent: int) -> int:
+def next_position(shop: ShopState, parent: int) -> int:
     """Position of a new child: after its last sibling."""
     rows = shop.tables["categories"].rows
     siblings = [php_int(str(rows[c].get("position") or "0")) for c in children(shop, parent)]

@@ -18,12 +18,13 @@ from prestasync.prestashop.emulator.schema import Field, Resource
 from prestasync.prestashop.emulator.validate import link_rewrite
 
 if TYPE_CHECKING:
-    from prestasync.prestashop.emulator.store import EmulatedShop, Row
+    from prestasync.prestashop.emulator.state import ShopState
+    from prestasync.prestashop.emulator.table import Row
 
 Items = list[dict[str, str]]
 
 
-def field_value(shop: EmulatedShop, res: Resource, row: Row, f: Field) -> str:
+def field_value(shop: ShopState, res: Resource, row: Row, f: Field) -> str:
     """The value of a non-i18n field (getters computed, unset values as MySQL's zero)."""
     if f.getter:
         compute = _GETTERS.get((res.name, f.name))
@@ -34,48 +35,48 @@ def field_value(shop: EmulatedShop, res: Resource, row: Row, f: Field) -> str:
     return f.zero if value is None else str(value)
 
 
-def _int(shop: EmulatedShop, res: str, row: Row, name: str) -> int:
+def _int(shop: ShopState, res: str, row: Row, name: str) -> int:
     return php_int(str(shop.raw(res, row, name) or "0"))
 
 
-def _product_type(shop: EmulatedShop, row: Row) -> str:
+def _product_type(shop: ShopState, row: Row) -> str:
     if shop.raw("products", row, "cache_is_pack") == "1":
         return "pack"
     return "virtual" if shop.raw("products", row, "is_virtual") == "1" else "simple"
 
 
-def _position_in_category(shop: EmulatedShop, row: Row) -> str:
+def _position_in_category(shop: ShopState, row: Row) -> str:
     cats = shop.raw("products", row, "_categories") or ()
     default = _int(shop, "products", row, "id_category_default")
     position = shop.raw("products", row, "_position")
     return str(position) if default in cats and position is not None else ""
 
 
-def _default_image(shop: EmulatedShop, row: Row) -> str:
+def _default_image(shop: ShopState, row: Row) -> str:
     cover = shop.images.cover_of(int(row["id"]))
     return "" if cover is None else str(cover)
 
 
-def _default_combination(shop: EmulatedShop, row: Row) -> str:
+def _default_combination(shop: ShopState, row: Row) -> str:
     value = _int(shop, "products", row, "cache_default_attribute")
     return str(value) if value in shop.tables["combinations"].rows else "0"
 
 
-def _manufacturer_name(shop: EmulatedShop, row: Row) -> str:
+def _manufacturer_name(shop: ShopState, row: Row) -> str:
     brand = shop.tables["manufacturers"].rows.get(_int(shop, "products", row, "id_manufacturer"))
     return "" if brand is None else str(shop.raw("manufacturers", brand, "name") or "")
 
 
-def _nb_products_recursive(shop: EmulatedShop, row: Row) -> str:
+def _nb_products_recursive(shop: ShopState, row: Row) -> str:
     count = tree.products_in_subtree(shop, int(row["id"]))
     return str(count) if count else "-1"
 
 
-def _brand_slug(shop: EmulatedShop, row: Row) -> str:
+def _brand_slug(shop: ShopState, row: Row) -> str:
     return link_rewrite(str(shop.raw("manufacturers", row, "name") or ""))
 
 
-_GETTERS: dict[tuple[str, str], Callable[[EmulatedShop, Row], str]] = {
+_GETTERS: dict[tuple[str, str], Callable[[ShopState, Row], str]] = {
     ("products", "quantity"): lambda shop, row: "0",
     ("products", "type"): _product_type,
     ("products", "position_in_category"): _position_in_category,
@@ -90,7 +91,7 @@ _GETTERS: dict[tuple[str, str], Callable[[EmulatedShop, Row], str]] = {
 # --- associations ---------------------------------------------------------------------------------
 
 
-def assoc_items(shop: EmulatedShop, res: Resource, row: Row, assoc: str) -> Items:
+def assoc_items(shop: ShopState, res: Resource, row: Row, assoc: str) -> Items:
     """The items of one association block of a record, in the order the shop lists them."""
     provider = _ASSOCS.get((res.name, assoc))
     if provider is not None:
@@ -99,25 +100,25 @@ def assoc_items(shop: EmulatedShop, res: Resource, row: Row, assoc: str) -> Item
     return [dict(item) if isinstance(item, dict) else {"id": str(item)} for item in stored]
 
 
-def product_combinations(shop: EmulatedShop, product_id: int) -> list[int]:
+def product_combinations(shop: ShopState, product_id: int) -> list[int]:
     """Ids of a product's combinations, ascending."""
     index = shop.tables["combinations"].index["id_product"]
     return list(index.get(repr(float(product_id)), ()))
 
 
-def _product_categories(shop: EmulatedShop, row: Row) -> Items:
+def _product_categories(shop: ShopState, row: Row) -> Items:
     return [{"id": str(c)} for c in shop.raw("products", row, "_categories") or ()]
 
 
-def _product_images(shop: EmulatedShop, row: Row) -> Items:
+def _product_images(shop: ShopState, row: Row) -> Items:
     return [{"id": str(i)} for i in shop.images.ids_of(int(row["id"]))]
 
 
-def _product_combinations(shop: EmulatedShop, row: Row) -> Items:
+def _product_combinations(shop: ShopState, row: Row) -> Items:
     return [{"id": str(c)} for c in product_combinations(shop, int(row["id"]))]
 
 
-def _product_option_values(shop: EmulatedShop, row: Row) -> Items:
+def _product_option_values(shop: ShopState, row: Row) -> Items:
     """Distinct values over the combinations, unknown ones included, '' for a combination
     without any (a LEFT JOIN: `62c_product_full_after_second.http`)."""
     seen: dict[str, None] = {}
@@ -129,35 +130,35 @@ def _product_option_values(shop: EmulatedShop, row: Row) -> Items:
     return [{"id": v} for v in seen]
 
 
-def _product_features(shop: EmulatedShop, row: Row) -> Items:
+def _product_features(shop: ShopState, row: Row) -> Items:
     return [{"id": str(f), "id_feature_value": str(v)} for f, v in shop.raw("products", row, "_features") or ()]
 
 
-def _product_stock(shop: EmulatedShop, row: Row) -> Items:
+def _product_stock(shop: ShopState, row: Row) -> Items:
     pid = int(row["id"])
     pairs = [(0, shop.stock_index.get((pid, 0)))]
     pairs += [(c, shop.stock_index.get((pid, c))) for c in product_combinations(shop, pid)]
     return [{"id": str(s), "id_product_attribute": str(c)} for c, s in pairs if s is not None]
 
 
-def _combination_values(shop: EmulatedShop, row: Row) -> Items:
+def _combination_values(shop: ShopState, row: Row) -> Items:
     known = shop.tables["product_option_values"].rows
     return [{"id": str(v)} for v in shop.raw("combinations", row, "_values") or () if v in known]
 
 
-def _combination_images(shop: EmulatedShop, row: Row) -> Items:
+def _combination_images(shop: ShopState, row: Row) -> Items:
     return [{"id": str(i)} for i in shop.raw("combinations", row, "_images") or () if shop.images.exists(i)]
 
 
-def _category_children(shop: EmulatedShop, row: Row) -> Items:
+def _category_children(shop: ShopState, row: Row) -> Items:
     return [{"id": str(c)} for c in tree.children(shop, int(row["id"]))]
 
 
-def _category_products(shop: EmulatedShop, row: Row) -> Items:
+def _category_products(shop: ShopState, row: Row) -> Items:
     return [{"id": str(p)} for p in tree.products_of(shop, int(row["id"]))]
 
 
-def _group_values(shop: EmulatedShop, row: Row) -> Items:
+def _group_values(shop: ShopState, row: Row) -> Items:
     group = int(row["id"])
     table = shop.tables["product_option_values"]
     found = [(int(shop.raw("product_option_values", r, "position") or 0), vid) for vid, r in table.rows.items()]
@@ -169,7 +170,7 @@ def _group_values(shop: EmulatedShop, row: Row) -> Items:
     return [{"id": str(vid)} for _, vid in sorted(mine)]
 
 
-_ASSOCS: dict[tuple[str, str], Callable[[EmulatedShop, Row], Items]] = {
+_ASSOCS: dict[tuple[str, str], Callable[[ShopState, Row], Items]] = {
     ("products", "categories"): _product_categories,
     ("products", "images"): _product_images,
     ("products", "combinations"): _product_combinations,

@@ -1,0 +1,93 @@
+"""A small, realistic database for API tests: shops, products with bindings, and jobs in every state.
+
+Written through the ledger (the same writes workers make), never by inserting finished rows,
+so what the API reads is what a real run leaves behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prestasync import ledger, shops
+from prestasync.ledger import Close, Delta, NewItem
+from prestasync.models import Binding, JobItem, Product, Shop, utcnow
+from prestasync.progress import ItemState, JobStatus, JobType, Outcome
+from prestasync.runtime import Runtime
+
+KEY = "SEEDKEY" + "0" * 25
+
+
+@dataclass
+class Seeded:
+    shop_ids: list[int] = field(default_factory=list)
+    # one job id per status (the job of that status with failed items, where it can have them)
+    jobs: dict[JobStatus, int] = field(default_factory=dict)
+    clean_failed: int = 0  # a failed job without failed items
+
+
+def seed(rt: Runtime) -> Seeded:
+    """Two shops, a few products (one bound and synced, one failed), one job per status."""
+    out = Seeded()
+    with Session(rt.engine, expire_on_commit=False) as session, session.begin():
+        shop_a = shops.add_shop(session, rt.vault, name="Seed A", url="http://127.0.0.1:9/a", key=KEY)
+        shop_b = shops.add_shop(session, rt.vault, name="Seed B", url="http://127.0.0.1:9/b", key=KEY)
+        out.shop_ids = [shop_a.id, shop_b.id]
+        _products(session, shop_a)
+    for status in JobStatus:
+        out.jobs[status] = job_in(rt, status, shop_a if status != JobStatus.FAILED else shop_b)
+    out.clean_failed = job_in(rt, JobStatus.FAILED, shop_a, failures=0)
+    return out
+
+
+def _products(session: Session, shop: Shop) -> None:
+    now = utcnow()
+    for i, (status, error) in enumerate([("synced", None), ("failed", "price 'x' is not valid"), (None, None)]):
+        product = Product(
+            sku=f"SEED-{i}",
+            name={"en": f"Seed {i}", "pl": f"Ziarno {i}"},
+            description={},
+            price=Decimal("9.99") + i,
+            quantity=i,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(product)
+        session.flush()
+        if status:
+            binding = Binding(shop_id=shop.id, product_id=product.id, remote_id=100 + i, last_status=status)
+            binding.last_error = error
+            binding.last_synced_at = now if status == "synced" else None
+            session.add(binding)
+
+
+def job_in(rt: Runtime, status: JobStatus, shop: Shop, *, failures: int = 3, type: JobType = JobType.EXPORT) -> int:
+    """An export job driven through the ledger into `status`, with `failures` failed items."""
+    with Session(rt.engine) as session, session.begin():
+        job_id = ledger.create_job(session, type=type, shop=shop, params={"skus": ["SEED-0", "SEED-1"]})
+    if status == JobStatus.PENDING:
+        return job_id
+    with Session(rt.engine) as session, session.begin():
+        ledger.transition(session, job_id, JobStatus.RUNNING, started_at=utcnow(), attempts=1)
+        ledger.plan(session, job_id, [f"SKU-{i}" for i in range(failures + 2)])
+        ids = [i for i, _ in ledger.claim(session, job_id, _item_ids(session, job_id), "lease", ItemState.QUEUED)]
+        closes = [Close(i, ItemState.FAILED, message=f"price '{i}' is not valid", code="ps_85") for i in ids[:failures]]
+        closes.append(Close(ids[failures], ItemState.DONE, Outcome.UPDATED))
+        ledger.record(session, job_id, Delta(closes=closes, total=failures + 2))
+        ledger.record(session, job_id, Delta(items=[NewItem("#9", ItemState.SKIPPED, "gone", "vanished", 9)]))
+    with Session(rt.engine) as session, session.begin():
+        if status == JobStatus.HELD:
+            ledger.transition(session, job_id, JobStatus.HELD)
+        elif status in (JobStatus.CANCELLING, JobStatus.CANCELLED):
+            ledger.request_cancel(session, job_id)
+        if status.is_terminal:
+            ledger.finish(session, job_id, status, "shop down" if status == JobStatus.FAILED else None)
+    return job_id
+
+
+def _item_ids(session: Session, job_id: int) -> list[int]:
+    return list(session.execute(select(JobItem.id).where(JobItem.job_id == job_id).order_by(JobItem.id)).scalars())
