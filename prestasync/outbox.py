@@ -61,7 +61,8 @@ def claim(engine: Engine, settings: Settings, telemetry: Telemetry | None = None
 
 
 def _claim_one(engine: Engine, settings: Settings, job_id: int, status: str, telemetry: Telemetry | None) -> bool:
-    with Session(engine) as session, session.begin():
+    # expire_on_commit=False: the job's timings are read for the metrics after the commit.
+    with Session(engine, expire_on_commit=False) as session, session.begin():
         stmt = (
             update(Job)
             .where(Job.id == job_id, Job.status == status, or_(Job.notified.is_(None), Job.notified != status))
