@@ -19,14 +19,34 @@ PACKAGE = Path(__file__).resolve().parents[1] / "prestasync"
 # Lowest first. A module may import modules of its own layer or of a lower one, never of a
 # higher one. Names are top-level modules or sub-packages of `prestasync` ("" is the package).
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation: stdlib-only or self-contained", {"", "errors", "progress", "prestashop"}),
+    ("foundation: stdlib-only or self-contained", {"", "errors", "progress", "prestashop", "naming", "imagestore"}),
     ("settings", {"config"}),
     ("storage: engines, tables, schema, secrets", {"db", "models", "schema", "migrations", "vault"}),
-    ("writes: the ledger and the registries", {"ledger", "slots", "shops", "accounts", "catalogue"}),
-    ("progress writer, reads and the outside shapes", {"tracker", "queries", "contract", "stats"}),
+    ("writes: the ledger and the registries", {"ledger", "slots", "shops", "accounts", "catalogue", "mailer"}),
+    (
+        "progress writer, reads, metrics and the outside shapes",
+        {"tracker", "queries", "contract", "stats", "telemetry"},
+    ),
+    (
+        "files, reports and messages built on those shapes",
+        {
+            "fields",
+            "filereader",
+            "filewriter",
+            "filecheck",
+            "catalogue_file",
+            "profiles",
+            "uploads",
+            "reports",
+            "messages",
+            "webhooks",
+            "outbox",
+            "notices",
+        },
+    ),
     ("runtime: what a process and a job body are given", {"runtime", "queue", "context"}),
-    ("job bodies", {"importer", "exporter"}),
-    ("tasks and control", {"tasks", "control", "recovery", "worker"}),
+    ("job bodies", {"importer", "export", "fileimport", "deliveries"}),
+    ("tasks, control and the loop", {"tasks", "control", "recovery", "worker", "filejobs", "schedules", "loop"}),
     ("front ends", {"web", "cli", "__main__"}),
 ]
 RANK = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}
