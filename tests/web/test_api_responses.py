@@ -89,10 +89,15 @@ def test_every_route_answers_with_its_documented_shape(seeded_api: SeededApi, ap
                 assert answer.headers["content-type"].startswith("text/csv")
                 rows = list(csv.reader(io.StringIO(answer.text)))
                 if path.endswith("changes.csv"):  # one row per changed field
-                    assert rows[0][0] == "sku" and len(rows) == 3 and {r[rows[0].index("field")] for r in rows[1:]} == {
-                        "price",
-                        "stock",
-                    }
+                    assert (
+                        rows[0][0] == "sku"
+                        and len(rows) == 3
+                        and {r[rows[0].index("field")] for r in rows[1:]}
+                        == {
+                            "price",
+                            "stock",
+                        }
+                    )
                 else:
                     assert rows[0] == ["sku", "remote_id", "error_code", "message", "at"] and len(rows) == 4
             else:
