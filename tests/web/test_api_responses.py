@@ -54,6 +54,12 @@ def realistic_calls(api: SeededApi) -> Iterator[tuple[str, str, dict[str, Any]]]
         {"url": f"/api/jobs/{job_in(api.live.rt, JobStatus.RUNNING, _shop(api))}/cancel"},
     )
     yield "POST", "/api/jobs/{job_id}/retry", {"url": f"/api/jobs/{failed}/retry", "params": {"failed_only": "true"}}
+    preview, held = api.seeded.preview, job_in(api.live.rt, JobStatus.HELD, _shop(api))
+    yield "GET", "/api/jobs/{job_id}/changes", {"url": f"/api/jobs/{preview}/changes", "params": {"field": "price"}}
+    yield "GET", "/api/jobs/{job_id}/changes/summary", {"url": f"/api/jobs/{preview}/changes/summary"}
+    yield "GET", "/api/jobs/{job_id}/changes.csv", {"url": f"/api/jobs/{preview}/changes.csv"}
+    yield "POST", "/api/jobs/{job_id}/apply", {"url": f"/api/jobs/{preview}/apply"}
+    yield "POST", "/api/jobs/{job_id}/confirm", {"url": f"/api/jobs/{held}/confirm"}
     yield "GET", "/api/shops", {}
     yield "POST", "/api/shops", {"json": {"name": "Added", "url": "https://added.test/api/", "key": "K" * 32}}
     yield "GET", "/api/shops/{shop_id}/stats", {"url": f"/api/shops/{shop}/stats", "params": {"days": 30}}
@@ -62,13 +68,7 @@ def realistic_calls(api: SeededApi) -> Iterator[tuple[str, str, dict[str, Any]]]
     yield "GET", "/api/products", {"params": {"limit": 1, "offset": 1}}
     yield "GET", "/api/products/{product_id}", {"url": f"/api/products/{api.seeded.product_id}"}
     yield "GET", "/api/images/{image_id}", {"url": f"/api/images/{api.seeded.image_id}"}
-    preview = api.seeded.preview
-    yield "GET", "/api/jobs/{job_id}/changes", {"url": f"/api/jobs/{preview}/changes", "params": {"field": "price"}}
-    yield "GET", "/api/jobs/{job_id}/changes/summary", {"url": f"/api/jobs/{preview}/changes/summary"}
-    yield "GET", "/api/jobs/{job_id}/changes.csv", {"url": f"/api/jobs/{preview}/changes.csv"}
-    yield "POST", "/api/jobs/{job_id}/apply", {"url": f"/api/jobs/{preview}/apply"}
-    held = job_in(api.live.rt, JobStatus.HELD, _shop(api))
-    yield "POST", "/api/jobs/{job_id}/confirm", {"url": f"/api/jobs/{held}/confirm"}
+    yield "GET", "/api/jobs/{job_id}/changes", {"url": f"/api/jobs/{preview}/changes", "params": {"sku": "sku-"}}
 
 
 def _shop(api: SeededApi) -> Shop:
@@ -89,14 +89,21 @@ def test_every_route_answers_with_its_documented_shape(seeded_api: SeededApi, ap
                 f"{method} {path} {answer.status_code}"
             )
             operation.validate_response(answer)  # raises with the mismatch when the body breaks the schema
-            if path.endswith("errors.csv"):
+            if path.endswith(".csv"):
                 assert answer.headers["content-type"].startswith("text/csv")
                 rows = list(csv.reader(io.StringIO(answer.text)))
-                assert rows[0] == ["sku", "remote_id", "error_code", "message", "at"] and len(rows) == 4
-            elif path.endswith("changes.csv"):
-                assert answer.headers["content-type"].startswith("text/csv")
-                rows = list(csv.reader(io.StringIO(answer.text)))
-                assert rows[0] == ["sku", "outcome", "field", "before", "after"] and len(rows) == 4
+                if path.endswith("changes.csv"):  # one row per changed field
+                    assert (
+                        rows[0][0] == "sku"
+                        and len(rows) == 3
+                        and {r[rows[0].index("field")] for r in rows[1:]}
+                        == {
+                            "price",
+                            "stock",
+                        }
+                    )
+                else:
+                    assert rows[0] == ["sku", "remote_id", "error_code", "message", "at"] and len(rows) == 4
             elif path.startswith("/api/images/"):
                 assert answer.headers["content-type"] == "image/png" and answer.content == PIXEL
             else:
