@@ -39,7 +39,7 @@ CSP = (
 )
 PAGE_SIZE = 50
 JOBS_PER_PAGE = 20
-STATUS_FILTERS = ("active", "all", "completed", "failed", "cancelled")
+STATUS_FILTERS = ("active", "all", "held", "completed", "failed", "cancelled")
 TextField = Annotated[str, Form(max_length=500)]
 
 

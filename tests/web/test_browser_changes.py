@@ -62,7 +62,10 @@ class Shopfront:
     def export_now(self) -> int:
         """Export the whole catalogue (confirmed) and wait for it to end; returns its id."""
         [job] = self.server.app.state.control.start(JobType.EXPORT, [self.shop_id], {"confirmed": True})
-        wait_for(lambda: self.status(job.id) == JobStatus.COMPLETED, 15, "the first export to complete")
+        wait_for(lambda: self.status(job.id).is_terminal, 30, "the first export to end")
+        with self.rt.session() as session:
+            done = queries.get_job(session, job.id)
+        assert done.status == JobStatus.COMPLETED, (done.status, done.error_message)
         return int(job.id)
 
     def status(self, job_id: int) -> JobStatus:
