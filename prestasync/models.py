@@ -417,7 +417,7 @@ class JobItem(Base):
     skipped item of any job.
 
     Never capped: a job with 10,000 failures has 10,000 rows, read page by page. `state` is a
-    `progress.ItemState`, changed only through `ledger.py`; `outcome` a `progress.Outcome`.
+    `progress.ItemState`, changed only through `ledger`; `outcome` a `progress.Outcome`.
     `changes` maps each changed field to `[before, after]`; `digest` fingerprints the shop's
     record as it was read, so applying a preview can tell whether it changed since.
     """
