@@ -102,10 +102,8 @@ def show(
     if as_json:
         print_json(shop)
         return
-    table = Table("setting", "value", show_header=False)
-    for row in _settings(shop):
-        table.add_row(*cells(*row))
-    out.print(table)
+    for label, value in _settings(shop):  # lines, not a table: a long value is not wrapped mid-word
+        out.print(f"{label + ':':<19}{value}")
 
 
 def _settings(shop: ShopOut) -> list[tuple[str, object]]:
