@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
         chunk_size=10,
     )
     if queue.startswith("redis"):
-        make_huey(queue).flush()
+        make_huey(queue, "prestasync").flush()
     rt = Runtime(settings)
     rt.migrate()
     per_shop = args.exports_per_shop * args.products
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
     with RunningEmulator(emulated) as running:
         with rt.session() as session, session.begin():
             ids = [shops.add_shop(session, rt.vault, name=p, url=f"{running.url}/{p}", key=KEY).id for p in emulated]
-        control = Control(rt, Tasks(make_huey(queue), rt))
+        control = Control(rt, Tasks(make_huey(queue, "prestasync"), rt))
         jobs = []
         for part in range(max(args.imports_per_shop, args.exports_per_shop)):
             skus = [f"L-{i:05d}" for i in range(part * args.products, (part + 1) * args.products)]

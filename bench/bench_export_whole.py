@@ -45,8 +45,8 @@ LIMIT = 4
 class Bench:
     """A catalogue in a temporary data dir, its two shops, and worker processes on demand."""
 
-    def __init__(self, url: str, data_dir: Path) -> None:
-        self.data_dir = data_dir
+    def __init__(self, url: str, data_dir: Path, logs: Path | None) -> None:
+        self.data_dir, self.logs, self.started = data_dir, logs, 0
         self.rt = Runtime(Settings(data_dir=data_dir, secret_key="bench", shop_concurrency=LIMIT))
         self.rt.migrate()
         with self.rt.session() as session, session.begin():
@@ -58,7 +58,9 @@ class Bench:
     def worker(self) -> subprocess.Popen[bytes]:
         env = {**os.environ, "PRESTASYNC_DATA_DIR": str(self.data_dir), "PRESTASYNC_SECRET_KEY": "bench",
                "PRESTASYNC_SHOP_CONCURRENCY": str(LIMIT)}  # fmt: skip
-        return subprocess.Popen([sys.executable, "-m", "prestasync", "worker"], env=env, stderr=subprocess.DEVNULL)
+        log = subprocess.DEVNULL if self.logs is None else (self.logs / f"worker-{self.started}.log").open("wb")
+        self.started += 1
+        return subprocess.Popen([sys.executable, os.environ.get("BENCH_WORKER", "-m"), *([] if os.environ.get("BENCH_WORKER") else ["prestasync", "worker"])], env=env, stderr=log)
 
     def run(self, kind: JobType, shop_id: int) -> tuple[float, str]:
         """Start a job and wait for its end; (seconds, a one-line outcome)."""
@@ -108,6 +110,7 @@ def main() -> None:
     parser.add_argument("--write-ms", type=float, default=50.0)
     parser.add_argument("--image-ms", type=float, default=20.0)
     parser.add_argument("--read-ms", type=float, default=10.0)
+    parser.add_argument("--logs", type=Path, help="keep the workers' logs in this directory")
     args = parser.parse_args()
     seeded = {"key": KEY_A, "products": args.products, "combinations_per_product": args.combinations,
               "images_per_product": args.images, "category_depth": 3, "features": 2, "manufacturers": 3}  # fmt: skip
@@ -118,7 +121,7 @@ def main() -> None:
           f"{args.write_ms:.0f} ms per write, {args.image_ms:.0f} ms per image upload, {args.read_ms:.0f} ms per "
           f"read, per-shop limit {LIMIT}")  # fmt: skip
     with EmulatorProcess({"a": seeded, "b": empty}) as emu, tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(emu.url, Path(tmp))
+        bench = Bench(emu.url, Path(tmp), args.logs)
         importer = bench.worker()
         try:
             took, outcome = bench.run(JobType.IMPORT, bench.a)

@@ -67,7 +67,7 @@ def case(kind: str, rows: int, dry_run: bool) -> dict[str, object]:
         path = make_file(folder, kind, rows)
         started = time.perf_counter()
         job = FileJobs(rt, NoQueue()).start(uploads.store_file(settings, path), dry_run=dry_run)
-        Tasks(make_huey("memory://"), rt).run_job(job.id)
+        Tasks(make_huey("memory://", "test"), rt).run_job(job.id)
         seconds = time.perf_counter() - started
         exported = folder / f"out.{kind}"
         started = time.perf_counter()

@@ -53,7 +53,7 @@ def ours(url: str, data_dir: Path, page_size: int) -> tuple[float, dict[str, obj
     rt.migrate()
     with rt.session() as session, session.begin():
         shops.add_shop(session, rt.vault, name="bench", url=url, key=KEY)
-    control = Control(rt, Inline(Tasks(make_huey("memory://"), rt)))
+    control = Control(rt, Inline(Tasks(make_huey("memory://", "test"), rt)))
     began = time.perf_counter()
     (job,) = control.start(JobType.IMPORT, [1], {})
     elapsed = time.perf_counter() - began

@@ -46,7 +46,7 @@ class Counting(httpx.HTTPTransport):
 
 class Inline:
     def __init__(self, rt: Runtime) -> None:
-        self.tasks = Tasks(make_huey("memory://"), rt)
+        self.tasks = Tasks(make_huey("memory://", "test"), rt)
 
     def enqueue_job(self, job_id: int, *, delay_s: float = 0.0) -> None:
         self.tasks.run_job(job_id)

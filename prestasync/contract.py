@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from prestasync.models import Binding, ImportProfile, Job, JobItem, Product, Shop, utcnow
+from prestasync import shops
+from prestasync.models import Binding, ImportProfile, Job, JobItem, Product, Schedule, Shop, Webhook, utcnow
 from prestasync.progress import Action, JobStatus, allowed_actions, estimate, percent
 
 T = TypeVar("T")
@@ -557,3 +559,30 @@ class DeliveryOut(Out):
     created_at: datetime
     delivered_at: datetime | None
     tries: list[AttemptOut]
+
+
+def schedule_out(session: Session, row: Schedule) -> ScheduleOut:
+    """The schedule as the API and the CLI show it, with its shop's name."""
+    shop = shops.get_shop(session, row.shop_id)
+    return ScheduleOut(
+        id=row.id,
+        shop_id=row.shop_id,
+        shop_name=shop.name,
+        type=row.type,
+        every_min=row.every_min,
+        cron=row.cron,
+        timezone=row.timezone,
+        paused=row.paused,
+        next_run_at=row.next_run_at,
+        last_slot_at=row.last_slot_at,
+        last_outcome=row.last_outcome,
+        last_job_id=row.last_job_id,
+        last_message=row.last_message,
+        runs=row.runs,
+        skips=row.skips,
+    )
+
+
+def webhook_out(row: Webhook) -> WebhookOut:
+    """The endpoint without its secret."""
+    return WebhookOut(id=row.id, url=row.url, events=row.events, enabled=row.enabled, created_at=row.created_at)

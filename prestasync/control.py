@@ -209,6 +209,8 @@ class Control:
 
     def _check_retryable(self, session: Session, original: Job, failed_only: bool) -> None:
         """Refuse what `progress.allowed_actions` refuses, then the rule it cannot see: one active retry."""
+        if failed_only and original.type == JobType.FILE_IMPORT:
+            raise ControlError("a file's failed rows are fixed in the file: correct it and import it again")
         action = Action.RETRY_FAILED if failed_only else Action.RETRY
         preview = bool(original.params.get("dry_run"))
         if action not in allowed_actions(original.status, failed=original.failed, preview=preview, kind=original.type):
@@ -225,8 +227,6 @@ class Control:
         params = {k: v for k, v in original.params.items() if k not in ("sync_started_at", "confirmed")}
         if not failed_only:
             return params
-        if original.type == JobType.FILE_IMPORT:
-            raise ControlError("a file's failed rows are fixed in the file: correct it and import it again")
         items = list(
             session.execute(
                 select(JobItem.sku, JobItem.remote_id).where(

@@ -45,8 +45,20 @@ def _kind(exc: Exception) -> str:
 
 
 def _sqlite_engine(url: str, echo: bool, *, immediate: bool) -> Engine:
-    # NullPool: a connection per use; cheap for SQLite and safe across forked workers.
-    engine = create_engine(url, echo=echo, poolclass=NullPool, connect_args={"timeout": 30}, json_serializer=_json)
+    # A pool of open connections: opening one costs little, but closing the last one makes SQLite
+    # checkpoint the WAL, and an export that opened and closed one per write spent a tenth of
+    # its time there (profiled: 655 closes, 4.3 s of 39 s). Overflow beyond the pool is unbounded
+    # (a thread never waits for a connection); only an in-memory database keeps NullPool.
+    # Connections are made in the process that uses them: workers start by exec, never by fork.
+    memory = url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+    pooling: dict[str, Any] = {"poolclass": NullPool} if memory else {"pool_size": 8, "max_overflow": -1}
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        json_serializer=_json,
+        **pooling,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -13,10 +13,8 @@ from typing import Protocol
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 
-NAME = "prestasync"
 
-
-def make_huey(url: str, name: str = NAME) -> Huey:
+def make_huey(url: str, name: str) -> Huey:
     """The queue at `url`; `name` separates deployments (or test runs) sharing one Redis."""
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey(name, url=url, results=False)

@@ -90,7 +90,7 @@ def start(rt: Runtime, path: Path, *, profile: str | None = None, dry_run: bool 
 
 def run(rt: Runtime, job_id: int) -> Job:
     """Run the job to its end in this process, as a worker's task would."""
-    Tasks(make_huey("memory://"), rt).run_job(job_id)
+    Tasks(make_huey("memory://", "test"), rt).run_job(job_id)
     return job(rt, job_id)
 
 

@@ -52,7 +52,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
             need_service("PostgreSQL", "127.0.0.1", 5432)
             need_service("Redis", "127.0.0.1", 6379)
             admin, queue = PG_ADMIN, f"redis://127.0.0.1:6379/{14}"
-            make_huey(queue).flush()  # a queue of our own: nothing left from an earlier run
+            make_huey(queue, "prestasync").flush()  # a queue of our own: nothing left from an earlier run
         url = stack.enter_context(contextmanager(_server_database)(admin, f"ps_test_{uuid.uuid4().hex[:10]}"))
         yield Settings(
             data_dir=tmp_path / "data",
@@ -93,7 +93,7 @@ def test_twenty_concurrent_jobs_count_exactly_without_deadlocks(
                 shops.add_shop(session, rt.vault, name=f"Shop {p}", url=f"{running.url}/{p}", key=KEY).id
                 for p in emulated
             ]
-        control = Control(rt, Tasks(make_huey(settings.resolved_queue_url), rt))
+        control = Control(rt, Tasks(make_huey(settings.resolved_queue_url, settings.queue_name), rt))
         jobs = []
         for part in range(max(IMPORTS_PER_SHOP, EXPORTS_PER_SHOP)):  # each export its own SKUs
             skus = [f"L-{i:04d}" for i in range(part * PRODUCTS_PER_JOB, (part + 1) * PRODUCTS_PER_JOB)]

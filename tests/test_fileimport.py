@@ -355,7 +355,7 @@ def test_a_killed_worker_resumes_with_exact_counts(
     seed(rt, 500, prefix="K")  # the first 500 rows update existing products, the rest create new ones
     rows = [["sku", "price", "quantity"]] + [[f"K-{i:05d}", f"{i}.5", "1"] for i in range(1, 3001)]
     rows[2000][1] = "bad"
-    queue = Tasks(make_huey(slow.resolved_queue_url), rt)
+    queue = Tasks(make_huey(slow.resolved_queue_url, slow.queue_name), rt)
     stored = uploads.store_file(slow, write_csv(tmp_path / "big.csv", rows))
     started = FileJobs(rt, queue).start(stored)
     first = start_worker(slow, "--concurrency", "1", "--no-periodic")

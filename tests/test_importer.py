@@ -113,7 +113,7 @@ class Inline:
     """Runs each enqueued job at once in this process (the queue is not under test here)."""
 
     def __init__(self, rt: Runtime) -> None:
-        self.tasks = Tasks(make_huey("memory://"), rt)
+        self.tasks = Tasks(make_huey("memory://", "test"), rt)
 
     def enqueue_job(self, job_id: int) -> None:
         self.tasks.run_job(job_id)

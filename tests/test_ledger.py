@@ -168,7 +168,9 @@ def test_killing_the_worker_mid_chunk_leaves_no_item_running(
                     for i in range(60)
                 ],
             )
-        (job,) = Control(rt, Tasks(make_huey(settings.resolved_queue_url), rt)).start(JobType.EXPORT, [1], {})
+        (job,) = Control(rt, Tasks(make_huey(settings.resolved_queue_url, settings.queue_name), rt)).start(
+            JobType.EXPORT, [1], {}
+        )
         worker = start_worker(settings, "--concurrency", "2", "--no-periodic")
 
         def running_items() -> int:

@@ -30,7 +30,7 @@ def test_a_job_whose_shop_was_deleted_fails_with_a_clear_message(rt: Runtime, ty
     (job,) = Control(rt, RecordingQueue()).start(type, [1], {})
     with rt.session() as session, session.begin():
         session.execute(delete(Shop))
-    Tasks(make_huey("memory://"), rt).run_job(job.id)
+    Tasks(make_huey("memory://", "test"), rt).run_job(job.id)
     with Session(rt.engine) as session:
         done = queries.get_job(session, job.id)
     assert (done.status, done.error_message, done.shop_name) == ("failed", "shop 'Gone' was deleted", "Gone")
@@ -42,7 +42,7 @@ def test_a_duplicate_delivery_does_nothing(rt: Runtime) -> None:
         with rt.session() as session, session.begin():
             shops.add_shop(session, rt.vault, name="A", url=running.url, key=KEY)
         (job,) = Control(rt, RecordingQueue()).start(JobType.IMPORT, [1], {})
-        tasks = Tasks(make_huey("memory://"), rt)
+        tasks = Tasks(make_huey("memory://", "test"), rt)
         tasks.run_job(job.id)
         requests = shop.requests
         tasks.run_job(job.id)

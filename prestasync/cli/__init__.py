@@ -15,7 +15,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from prestasync.cli import accounts_cmd, catalogue_cmd, jobs_cmd, run_cmd, shops_cmd
+from prestasync.cli import accounts_cmd, catalogue_cmd, jobs_cmd, loop_cmd, run_cmd, shops_cmd
 from prestasync.errors import InvalidInput, PrestasyncError
 from prestasync.prestashop import PrestaShopError
 
@@ -30,6 +30,7 @@ jobs_cmd.register(app)
 shops_cmd.register(app)
 accounts_cmd.register(app)
 catalogue_cmd.register(app)
+loop_cmd.register(app)
 
 EXIT_CODES: dict[type[Exception], int] = {
     InvalidInput: 2,

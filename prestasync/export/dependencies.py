@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from sqlalchemy import Engine, select
@@ -38,6 +38,9 @@ class Resolver:
     shop_id: int
     view: ShopView
     create: bool
+    # kind -> catalogue id -> shop id: every link of a kind read once per batch (one query, not
+    # one per product and value), kept current with what this resolver links and creates.
+    _cache: dict[str, dict[int, int]] = field(default_factory=dict)
 
     # -- categories -------------------------------------------------------------------------
 
@@ -200,30 +203,57 @@ class Resolver:
                 )
             ).scalar()
             if again is not None:
+                self._remember(kind, local_id, int(again))
                 return int(again)
             remote = make()
             # Linked before the lock is let go: a lane waiting for it must find the link, not create a twin.
             _relink(session, self.shop_id, kind, local_id, remote, None)
+        self._remember(kind, local_id, remote)
         return remote
 
     def _links(self, kind: str, local_ids: Iterable[int]) -> dict[int, int]:
-        ids = list(local_ids)
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(RemoteLink.local_id, RemoteLink.remote_id).where(
-                    RemoteLink.shop_id == self.shop_id, RemoteLink.kind == kind, RemoteLink.local_id.in_(ids)
+        if kind not in self._cache:
+            with Session(self.engine) as session:
+                rows = session.execute(
+                    select(RemoteLink.local_id, RemoteLink.remote_id).where(
+                        RemoteLink.shop_id == self.shop_id, RemoteLink.kind == kind
+                    )
                 )
-            )
-            return {int(local): int(remote) for local, remote in rows}
+                self._cache[kind] = {int(local): int(remote) for local, remote in rows}
+        known = self._cache[kind]
+        return {i: known[i] for i in local_ids if i in known}
 
     def _link(self, kind: str, local_id: int, remote_id: int, checksum: str | None = None) -> None:
         link(self.engine, self.shop_id, kind, local_id, remote_id, checksum)
+        self._remember(kind, local_id, remote_id)
+
+    def _remember(self, kind: str, local_id: int, remote_id: int) -> None:
+        if kind in self._cache:
+            self._cache[kind] = {k: v for k, v in self._cache[kind].items() if v != remote_id} | {local_id: remote_id}
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a catalogue record (`kind`, `local_id`) is called in a shop, and the checksum sent."""
+
+    kind: str
+    local_id: int
+    remote_id: int
+    checksum: str | None = None
 
 
 def link(engine: Engine, shop_id: int, kind: str, local_id: int, remote_id: int, checksum: str | None = None) -> None:
     """Remember (or correct) what `local_id` is called in the shop; one link per local and per remote id."""
-    with Session(engine) as session, session.begin():
-        _relink(session, shop_id, kind, local_id, remote_id, checksum)
+    link_many(engine, shop_id, [Link(kind, local_id, remote_id, checksum)])
+
+
+def link_many(engine: Engine, shop_id: int, links: Iterable[Link]) -> None:
+    """`link` for several records in one transaction (none: no transaction)."""
+    links = list(links)
+    if links:
+        with Session(engine) as session, session.begin():
+            for one in links:
+                _relink(session, shop_id, one.kind, one.local_id, one.remote_id, one.checksum)
 
 
 def _relink(session: Session, shop_id: int, kind: str, local_id: int, remote_id: int, checksum: str | None) -> None:

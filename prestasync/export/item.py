@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from prestasync.export import pictures, prices, variants
-from prestasync.export.dependencies import Resolver, link
+from prestasync.export.dependencies import Link, Resolver, link_many
 from prestasync.export.desired import desired
 from prestasync.export.push import push
 from prestasync.export.reading import Found
@@ -173,20 +173,36 @@ class ItemWriter:
     step: str = "product"
 
     def write(self, source: Source, item: ItemPlan, found: Found) -> tuple[int, list[StockWrite], str | None]:
-        """Apply the plan; returns the shop id, the stock rows left to set, and a note."""
+        """Apply the plan; returns the shop id, the stock rows left to set, and a note.
+
+        What was made in the shop is linked in one transaction at the end, also when a later
+        step fails (an image uploaded before a failing one is not sent again on retry).
+        """
+        made: list[Link] = []
+        try:
+            return self._write(source, item, found, made)
+        finally:
+            link_many(self.engine, self.shop_id, made)
+
+    def _write(
+        self, source: Source, item: ItemPlan, found: Found, made: list[Link]
+    ) -> tuple[int, list[StockWrite], str | None]:
         self.step = "product"
         written = push(self.client, source.product.sku, item.product, found.record)
         product_id = written.remote_id
         self.step = "images"
-        images = pictures.apply(self.client, self.store, product_id, item.images, self._remember_image, self._images)
+
+        def remember(image_id: int, remote_id: int, checksum: str) -> None:
+            made.append(Link("image", image_id, remote_id, checksum))
+
+        images = pictures.apply(self.client, self.store, product_id, item.images, remember, self._images)
         self.step = "combinations"
         shop_images = {c.id: tuple(c.image_ids) for c in found.combinations}
         combos = variants.apply(self.client, product_id, item.variants, images, shop_images)
-        for local, remote in combos.items():
-            link(self.engine, self.shop_id, "combination", local, remote)
+        made.extend(Link("combination", local, remote) for local, remote in combos.items())
         self.step = "specific prices"
         for rule_id, remote in prices.apply(self.client, product_id, item.prices, combos):
-            link(self.engine, self.shop_id, "specific_price", rule_id, remote)
+            made.append(Link("specific_price", rule_id, remote))
         stock = self._stock(item, found, product_id, combos)
         return product_id, stock, written.note
 
@@ -201,9 +217,6 @@ class ItemWriter:
                 out.append(StockWrite(product_id, combos[change.local.id], change.stock_row, change.stock,
                                       f"stock of {change.label}"))  # fmt: skip
         return out
-
-    def _remember_image(self, image_id: int, remote_id: int, checksum: str) -> None:
-        link(self.engine, self.shop_id, "image", image_id, remote_id, checksum)
 
     def _images(self, done: int, total: int) -> None:
         self.step = f"image {done}/{total}"

@@ -15,6 +15,7 @@ fails `shop_down_after` writes in a row (a setting); the message says which.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -54,10 +55,12 @@ def run_lane(ctx: JobContext) -> None:
     if slot is None:  # the shop already has its fill of requests: try again shortly, no thread held
         ctx.queue.enqueue_lane(job.id, delay_s=0.5)
         return
+    began = time.monotonic()
     try:
         again = _batch(ctx)
     finally:
         slots.release(rt.engine, shop.id, slot, holder)
+        log.debug("job %s: lane on slot %s ran %.3f s", job.id, slot, time.monotonic() - began)
     if again:
         ctx.queue.enqueue_lane(job.id)
     else:

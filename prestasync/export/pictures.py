@@ -80,6 +80,7 @@ def apply(
     failure at image 5 of 7 keeps the first four and a retry sends only what is left.
     """
     ids = dict(images.kept or {})
+    cover_now = images.cover_now
     for upload in images.uploads:
         progress(upload.position, images.total)
         image = upload.local
@@ -92,7 +93,9 @@ def apply(
             )  # fmt: skip
         ids[image.id] = upload.replace or sent.id
         remember(image.id, ids[image.id], image.checksum)
-    if images.cover is not None and images.cover in ids and ids[images.cover] != images.cover_now:
+        if sent.record is not None and sent.record.fields.get("cover") == "1":
+            cover_now = sent.id  # a product's first image becomes its cover (capture 61b): no PATCH needed
+    if images.cover is not None and images.cover in ids and ids[images.cover] != cover_now:
         client.patch("products", product_id, {"id_default_image": str(ids[images.cover])})
     return ids
 

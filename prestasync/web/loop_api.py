@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from prestasync import deliveries, notices, schedules, shops, webhooks
+from prestasync import deliveries, notices, schedules, webhooks
 from prestasync.contract import (
     DeliveryOut,
     NotificationOut,
@@ -19,8 +19,10 @@ from prestasync.contract import (
     Unread,
     WebhookCreated,
     WebhookOut,
+    schedule_out,
+    webhook_out,
 )
-from prestasync.models import CRON_MAX, WEBHOOK_URL_MAX, Schedule, Webhook
+from prestasync.models import CRON_MAX, WEBHOOK_URL_MAX
 from prestasync.web.api import MAX_ID, Offset, _problems
 from prestasync.web.auth import CurrentUser
 from prestasync.web.deps import ReadSessionDep, RuntimeDep, SessionDep
@@ -69,34 +71,9 @@ class SettingsRequest(BaseModel):
     email_shops: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1000)
 
 
-def schedule_out(session: Session, row: Schedule) -> ScheduleOut:
-    shop = shops.get_shop(session, row.shop_id)
-    return ScheduleOut(
-        id=row.id,
-        shop_id=row.shop_id,
-        shop_name=shop.name,
-        type=row.type,
-        every_min=row.every_min,
-        cron=row.cron,
-        timezone=row.timezone,
-        paused=row.paused,
-        next_run_at=row.next_run_at,
-        last_slot_at=row.last_slot_at,
-        last_outcome=row.last_outcome,
-        last_job_id=row.last_job_id,
-        last_message=row.last_message,
-        runs=row.runs,
-        skips=row.skips,
-    )
-
-
 def schedules_context(session: Session) -> list[dict[str, Any]]:
     """Schedules as the shops page and the sync centre show them."""
     return [schedule_out(session, s).model_dump(mode="json") for s in schedules.list_schedules(session)]
-
-
-def webhook_out(row: Webhook) -> WebhookOut:
-    return WebhookOut(id=row.id, url=row.url, events=row.events, enabled=row.enabled, created_at=row.created_at)
 
 
 def _now(rt: RuntimeDep) -> schedules.Clock:

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from prestasync import deliveries, messages, notices, schedules, shops, webhooks
-from prestasync.contract import NotifySettings
+from prestasync.contract import NotifySettings, webhook_out
 from prestasync.errors import PrestasyncError
 from prestasync.web.auth import CurrentUser
 from prestasync.web.deps import RuntimeDep
-from prestasync.web.loop_api import reader_language, webhook_out
+from prestasync.web.loop_api import reader_language
 from prestasync.web.pages import _flash, _reader, _redirect, render
 
 router = APIRouter(include_in_schema=False)

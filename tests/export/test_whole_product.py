@@ -31,6 +31,8 @@ def test_the_whole_product_reaches_the_shop_and_a_second_export_writes_nothing(t
             cover = client.get_product(product["id"]).fields["id_default_image"]
         assert len(images) == 3
         assert int(cover) == min(images)  # the cover: the first image
+        # The shop made the first upload the cover itself (capture 61b): no product PATCH for it.
+        assert ("PATCH", "products") not in shop.counts, shop.counts
         categories = {int(c["id"]): c for c in shop.records("categories")}
         names = [categories[c]["name"][1] for c in product["categories"]]
         assert {"Clothes", "Men", "Shirts"} <= set(names)

@@ -27,7 +27,7 @@ class Inline:
     """Runs each enqueued job at once in this process."""
 
     def __init__(self, rt: Runtime) -> None:
-        self.tasks = Tasks(make_huey("memory://"), rt)
+        self.tasks = Tasks(make_huey("memory://", "test"), rt)
 
     def enqueue_job(self, job_id: int, *, delay_s: float = 0.0) -> None:
         self.tasks.run_job(job_id)

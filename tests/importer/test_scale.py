@@ -125,7 +125,7 @@ def test_kill_9_of_the_worker_mid_import_resumes_without_duplicates(
     rig = Rig(settings)
     rig.add("Seeded", url, KEY)
     doomed = start_worker(settings, "--no-periodic")
-    control = Control(rig.rt, Tasks(make_huey(settings.resolved_queue_url), rig.rt))
+    control = Control(rig.rt, Tasks(make_huey(settings.resolved_queue_url, settings.queue_name), rig.rt))
     (job,) = control.start(JobType.IMPORT, [1], {})
     wait_for(lambda: rig.job(job.id).processed >= 50, 60, "the import to be under way")
     os.killpg(doomed.pid, signal.SIGKILL)

@@ -27,6 +27,7 @@ class Seeded:
     # one job id per status (the job of that status with failed items, where it can have them)
     jobs: dict[JobStatus, int] = field(default_factory=dict)
     clean_failed: int = 0  # a failed job without failed items
+    preview: int = 0  # a completed preview (dry run) with planned changes
 
 
 def seed(rt: Runtime) -> Seeded:
@@ -40,6 +41,7 @@ def seed(rt: Runtime) -> Seeded:
     for status in JobStatus:
         out.jobs[status] = job_in(rt, status, shop_a if status != JobStatus.FAILED else shop_b)
     out.clean_failed = job_in(rt, JobStatus.FAILED, shop_a, failures=0)
+    out.preview = job_in(rt, JobStatus.COMPLETED, shop_a, failures=0, params={"dry_run": True})
     return out
 
 
@@ -65,10 +67,22 @@ def _products(session: Session, shop: Shop) -> None:
             session.add(binding)
 
 
-def job_in(rt: Runtime, status: JobStatus, shop: Shop, *, failures: int = 3, type: JobType = JobType.EXPORT) -> int:
-    """An export job driven through the ledger into `status`, with `failures` failed items."""
+def job_in(
+    rt: Runtime,
+    status: JobStatus,
+    shop: Shop,
+    *,
+    failures: int = 3,
+    type: JobType = JobType.EXPORT,
+    params: dict[str, object] | None = None,
+) -> int:
+    """An export job driven through the ledger into `status`, with `failures` failed items.
+
+    Its one successful item updated a price and a stock level (its `changes`, as exports record them).
+    """
     with Session(rt.engine) as session, session.begin():
-        job_id = ledger.create_job(session, type=type, shop=shop, params={"skus": ["SEED-0", "SEED-1"]})
+        params = {"skus": ["SEED-0", "SEED-1"], **(params or {})}
+        job_id = ledger.create_job(session, type=type, shop=shop, params=params)
     if status == JobStatus.PENDING:
         return job_id
     with Session(rt.engine) as session, session.begin():
@@ -76,7 +90,8 @@ def job_in(rt: Runtime, status: JobStatus, shop: Shop, *, failures: int = 3, typ
         ledger.plan(session, job_id, [f"SKU-{i}" for i in range(failures + 2)])
         ids = [i for i, _ in ledger.claim(session, job_id, _item_ids(session, job_id), "lease", ItemState.QUEUED)]
         closes = [Close(i, ItemState.FAILED, message=f"price '{i}' is not valid", code="ps_85") for i in ids[:failures]]
-        closes.append(Close(ids[failures], ItemState.DONE, Outcome.UPDATED))
+        changes = {"price": ["9.99", "10.99"], "stock": [5, 0]}
+        closes.append(Close(ids[failures], ItemState.DONE, Outcome.UPDATED, changes=changes))
         ledger.record(session, job_id, Delta(closes=closes, total=failures + 2))
         ledger.record(session, job_id, Delta(items=[NewItem("#9", ItemState.SKIPPED, "gone", "vanished", 9)]))
     with Session(rt.engine) as session, session.begin():

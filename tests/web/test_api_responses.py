@@ -54,6 +54,12 @@ def realistic_calls(api: SeededApi) -> Iterator[tuple[str, str, dict[str, Any]]]
         {"url": f"/api/jobs/{job_in(api.live.rt, JobStatus.RUNNING, _shop(api))}/cancel"},
     )
     yield "POST", "/api/jobs/{job_id}/retry", {"url": f"/api/jobs/{failed}/retry", "params": {"failed_only": "true"}}
+    preview, held = api.seeded.preview, job_in(api.live.rt, JobStatus.HELD, _shop(api))
+    yield "GET", "/api/jobs/{job_id}/changes", {"url": f"/api/jobs/{preview}/changes", "params": {"field": "price"}}
+    yield "GET", "/api/jobs/{job_id}/changes/summary", {"url": f"/api/jobs/{preview}/changes/summary"}
+    yield "GET", "/api/jobs/{job_id}/changes.csv", {"url": f"/api/jobs/{preview}/changes.csv"}
+    yield "POST", "/api/jobs/{job_id}/apply", {"url": f"/api/jobs/{preview}/apply"}
+    yield "POST", "/api/jobs/{job_id}/confirm", {"url": f"/api/jobs/{held}/confirm"}
     yield "GET", "/api/shops", {}
     yield "POST", "/api/shops", {"json": {"name": "Added", "url": "https://added.test/api/", "key": "K" * 32}}
     yield "GET", "/api/shops/{shop_id}", {"url": f"/api/shops/{shop}"}
@@ -93,7 +99,18 @@ def test_every_route_answers_with_its_documented_shape(seeded_api: SeededApi, ap
             if path.endswith(".csv"):
                 assert answer.headers["content-type"].startswith("text/csv")
                 rows = list(csv.reader(io.StringIO(answer.text)))
-                assert rows[0] == ["sku", "remote_id", "error_code", "message", "at"] and len(rows) == 4
+                if path.endswith("changes.csv"):  # one row per changed field
+                    assert (
+                        rows[0][0] == "sku"
+                        and len(rows) == 3
+                        and {r[rows[0].index("field")] for r in rows[1:]}
+                        == {
+                            "price",
+                            "stock",
+                        }
+                    )
+                else:
+                    assert rows[0] == ["sku", "remote_id", "error_code", "message", "at"] and len(rows) == 4
             else:
                 assert answer.headers["content-type"] == "application/json"
             seen.add((method, path))

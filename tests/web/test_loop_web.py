@@ -45,7 +45,7 @@ def test_metrics_counters_move_during_an_import(live: LiveServer, token: str) ->
         client = httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {token}"})
         before = client.get("/metrics").text
         job = live.app.state.control.start(JobType.IMPORT, [shop.id], {})[0]
-        Tasks(make_huey("memory://"), live.rt).run_job(job.id)  # the job runs in this process, on its runtime
+        Tasks(make_huey("memory://", "test"), live.rt).run_job(job.id)  # the job runs in this process, on its runtime
         after = client.get("/metrics").text
     labels = {"shop": "Shop M", "type": "import"}
     assert (
