@@ -60,7 +60,7 @@ class Bench:
                "PRESTASYNC_SHOP_CONCURRENCY": str(LIMIT)}  # fmt: skip
         log = subprocess.DEVNULL if self.logs is None else (self.logs / f"worker-{self.started}.log").open("wb")
         self.started += 1
-        return subprocess.Popen([sys.executable, os.environ.get("BENCH_WORKER", "-m"), *([] if os.environ.get("BENCH_WORKER") else ["prestasync", "worker"])], env=env, stderr=log)
+        return subprocess.Popen([sys.executable, "-m", "prestasync", "worker"], env=env, stderr=log)
 
     def run(self, kind: JobType, shop_id: int) -> tuple[float, str]:
         """Start a job and wait for its end; (seconds, a one-line outcome)."""

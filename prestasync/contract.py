@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from prestasync import shops
+from prestasync.catalogue.detail import ProductParts
 from prestasync.models import Binding, ImportProfile, Job, JobItem, Product, Schedule, Shop, Webhook, utcnow
 from prestasync.progress import Action, JobStatus, allowed_actions, estimate, percent
 
@@ -186,6 +187,64 @@ class ProductOut(Out):
     shops: list[BindingOut]
 
 
+class AttributeOut(Out):
+    """One attribute of a combination: its group and value, each named per language."""
+
+    group: dict[str, str]
+    value: dict[str, str]
+    color: str = Field(description="a colour value's hex code, else empty")
+
+
+class CombinationOut(Out):
+    """A product's variant: its reference, the attribute values that make it, stock and impacts."""
+
+    id: int
+    reference: str
+    ean13: str
+    attributes: list[AttributeOut]
+    quantity: int
+    price_impact: str = Field(description="added to the product's price (may be negative)")
+    weight_impact: str
+    is_default: bool
+    image_ids: list[int] = Field(description="ids of the product's images this variant shows")
+
+
+class ImageOut(Out):
+    """A product image; `url` serves its stored bytes (`GET /api/images/{id}`)."""
+
+    id: int
+    url: str
+    content_type: str
+    size: int
+    position: int
+    cover: bool
+    legend: dict[str, str]
+
+
+class CategoryOut(Out):
+    id: int
+    path: str = Field(description="the category's place in the tree, root first")
+    name: dict[str, str]
+    main: bool = Field(description="the product's default category")
+
+
+class FeatureOut(Out):
+    name: dict[str, str]
+    value: dict[str, str]
+    custom: bool
+
+
+class ProductDetail(ProductOut):
+    """One product whole, as `GET /api/products/{id}` gives it: the list's fields and the rest."""
+
+    kind: str = Field(description="simple | combinations | pack | virtual")
+    manufacturer: str | None
+    combinations: list[CombinationOut]
+    images: list[ImageOut]
+    categories: list[CategoryOut]
+    features: list[FeatureOut]
+
+
 class ShopStats(Out):
     shop_id: int
     days: int
@@ -351,6 +410,47 @@ def product_out(product: Product, bindings: Sequence[Binding] = ()) -> ProductOu
             )
             for b in bindings
         ],
+    )
+
+
+def product_detail(parts: ProductParts) -> ProductDetail:
+    """A product with its variants, images, categories, features and manufacturer."""
+    base = product_out(parts.product, parts.bindings)
+    return ProductDetail(
+        **base.model_dump(),
+        kind=parts.product.kind,
+        manufacturer=parts.manufacturer.name if parts.manufacturer else None,
+        combinations=[
+            CombinationOut(
+                id=v.row.id,
+                reference=v.row.reference,
+                ean13=v.row.ean13,
+                attributes=[AttributeOut(group=g.name, value=a.name, color=a.color) for g, a in v.options],
+                quantity=v.row.quantity,
+                price_impact=money(v.row.price_impact),
+                weight_impact=format(v.row.weight_impact.normalize(), "f"),
+                is_default=v.row.is_default,
+                image_ids=list(v.row.images or []),
+            )
+            for v in parts.variants
+        ],
+        images=[
+            ImageOut(
+                id=i.id,
+                url=f"/api/images/{i.id}",
+                content_type=i.content_type,
+                size=i.size,
+                position=i.position,
+                cover=i.cover,
+                legend=i.legend or {},
+            )
+            for i in parts.images
+        ],
+        categories=[
+            CategoryOut(id=c.id, path=c.path, name=c.name or {}, main=c.id == parts.main_category)
+            for c in parts.categories
+        ],
+        features=[FeatureOut(name=f.name or {}, value=v.value or {}, custom=v.custom) for f, v in parts.features],
     )
 
 

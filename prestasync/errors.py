@@ -3,7 +3,9 @@
     PrestasyncError            any error meant for a person; `str()` is one line they can act on
     ├── NotFoundError          what was asked for does not exist                     API 404 · CLI exit 1
     │   ├── JobNotFound
-    │   └── ShopNotFound
+    │   ├── ShopNotFound
+    │   ├── ProductNotFound
+    │   └── ImageNotFound
     ├── InvalidInput           a request or argument malformed or out of range     API 422 · CLI exit 2
     │   ├── ShopError          a shop's name, URL or key is unusable
     │   ├── AccountError       a user name, password or token is unusable
@@ -47,6 +49,20 @@ class JobNotFound(NotFoundError):
 
 class ShopNotFound(NotFoundError):
     """No shop with that id or name."""
+
+
+class ProductNotFound(NotFoundError):
+    def __init__(self, product_id: int) -> None:
+        super().__init__(f"product {product_id} does not exist")
+        self.product_id = product_id
+
+
+class ImageNotFound(NotFoundError):
+    """No image record with that id, or its bytes are missing from the data dir."""
+
+    def __init__(self, image_id: int) -> None:
+        super().__init__(f"image {image_id} does not exist")
+        self.image_id = image_id
 
 
 class InvalidInput(PrestasyncError):

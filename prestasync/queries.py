@@ -6,6 +6,7 @@ a reader never takes the write lock and cannot hold up job writers).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -177,19 +178,36 @@ def changed_items(
     *,
     outcome: Outcome | None = None,
     field: str | None = None,
+    sku: str | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[JobItem], int]:
     """One page of the items that change (or, in a preview, would change) a shop record, and
     how many there are: created, updated, or drifted; `outcome` narrows to one kind, `field` to
-    items whose changes touch that field (`price`, `stock`, `name`…, any language)."""
-    query = select(JobItem).where(*_changing(job_id, outcome)).order_by(JobItem.id)
+    items whose changes touch that kind of field (`change_kind`: `price`, `stock`, `name` in any
+    language, `combination`…), `sku` to SKUs containing that text (any case)."""
+    where = _changing(job_id, outcome)
+    if sku:
+        where.append(func.lower(JobItem.sku).like(f"%{_escape_like(sku.lower())}%", escape="\\"))
+    query = select(JobItem).where(*where).order_by(JobItem.id)
     if field is None:
-        total = int(session.execute(select(func.count(JobItem.id)).where(*_changing(job_id, outcome))).scalar() or 0)
+        total = int(session.execute(select(func.count(JobItem.id)).where(*where)).scalar() or 0)
         return list(session.execute(query.offset(offset).limit(limit)).scalars()), total
     # JSON keys cannot be filtered alike on three engines: read the changing items in pages.
     matching = [item for item in _all(session, query) if _touches(item, field)]
     return matching[offset : offset + limit], len(matching)
+
+
+def change_kind(key: str) -> str:
+    """The kind of change a key of `JobItem.changes` is, as summaries group and filters name
+    them: `name.en` is `name`, `combination[Red, M].stock` is `combination`, `image[2]` and
+    `cover` are `image`, `price[…]` (a specific price rule, not the price) is `specific_price`."""
+    head = re.split(r"[.\[]", key, maxsplit=1)[0]
+    if head == "price" and key.startswith("price["):
+        return "specific_price"
+    if head == "cover":
+        return "image"
+    return re.sub(r"[^a-z_]+", "_", head.lower()).strip("_") or "other"
 
 
 def change_summary(session: Session, job_id: int) -> ChangeSummary:
@@ -204,7 +222,7 @@ def change_summary(session: Session, job_id: int) -> ChangeSummary:
     fields: dict[str, int] = {}
     query = select(JobItem).where(*_changing(job_id, Outcome.UPDATED)).order_by(JobItem.id)
     for item in _all(session, query):
-        for name in {key.split(".")[0] for key in item.changes or {}}:
+        for name in {change_kind(key) for key in item.changes or {}}:
             fields[name] = fields.get(name, 0) + 1
     return ChangeSummary(
         created=counts.get(Outcome.CREATED.value, 0),
@@ -224,7 +242,11 @@ def _all(session: Session, query: Select[JobItem], page: int = 1000) -> Iterator
 
 
 def _touches(item: JobItem, field: str) -> bool:
-    return any(key.split(".")[0] == field for key in item.changes or {})
+    return any(change_kind(key) == field for key in item.changes or {})
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _changing(job_id: int, outcome: Outcome | None) -> list[ColumnElement[bool]]:

@@ -328,14 +328,20 @@ def job_changes(
     job_id: JobId,
     session: ReadSessionDep,
     outcome: Literal["created", "updated", "drift"] | None = None,
-    field: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$", description="e.g. price, stock")] = None,
+    field: Annotated[
+        str | None,
+        Query(max_length=64, pattern=r"^[a-z_]+$", description="a kind of change as the summary names it: price…"),
+    ] = None,
+    sku: Annotated[
+        str | None, Query(max_length=SKU_MAX, pattern=NO_NUL, description="only SKUs containing this (any case)")
+    ] = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Page[ItemOut]:
     """The products the job changed (a preview: would change), each with its fields before → after."""
     queries.get_job(session, job_id)
     kind = Outcome(outcome) if outcome else None
-    page, total = queries.changed_items(session, job_id, outcome=kind, field=field, offset=offset, limit=limit)
+    page, total = queries.changed_items(session, job_id, outcome=kind, field=field, sku=sku, offset=offset, limit=limit)
     return Page[ItemOut](items=[item_out(i) for i in page], total=total, offset=offset, limit=limit)
 
 

@@ -16,6 +16,10 @@ from typing import Any
 LANGUAGES = ("pl", "en")
 DEFAULT = "en"
 COOKIE = "lang"
+TERMINAL = ("completed", "failed", "cancelled")
+OUTCOMES = ("created", "updated", "unchanged", "failed", "skipped")  # as the card lists them
+# A dry run reads as what it is: a file import's is a check, an export's or a sync's a preview.
+PREVIEW_KINDS = {"file_import": "file_check", "export": "export_preview", "sync": "sync_preview"}
 
 EN: dict[str, str] = {
     "app.title": "prestasync",
@@ -279,6 +283,97 @@ EN: dict[str, str] = {
     "schedules.last_skipped": "last slot skipped (a job was still running)",
     "schedules.last_refused": "last run refused",
     "schedules.counts": "{runs} runs, {skips} skipped",
+    "status.held": "Held",
+    "job.held.export": "Held before writing: export to {shop} ({count})",
+    "job.held.sync": "Held before writing: sync with {shop} ({count})",
+    "job.pending.export_preview": "Queued: preview of an export to {shop}",
+    "job.running.export_preview": "Previewing an export… {count} products to {shop}",
+    "job.held.export_preview": "Preview of an export to {shop} held ({count})",
+    "job.cancelling.export_preview": "Cancelling the preview… {count} products to {shop}",
+    "job.completed.export_preview": "Previewed an export of {count} products to {shop} (nothing written)",
+    "job.failed.export_preview": "Preview of an export to {shop} failed at {count}",
+    "job.cancelled.export_preview": "Preview of an export to {shop} cancelled at {count}",
+    "job.errors.export_preview": "Would fail for {n} products",
+    "job.pending.sync_preview": "Queued: preview of a sync with {shop}",
+    "job.running.sync_preview": "Previewing a sync… {count} products to {shop}",
+    "job.held.sync_preview": "Preview of a sync with {shop} held ({count})",
+    "job.cancelling.sync_preview": "Cancelling the preview… {count} products to {shop}",
+    "job.completed.sync_preview": "Previewed a sync of {count} products to {shop} (nothing written)",
+    "job.failed.sync_preview": "Preview of a sync with {shop} failed at {count}",
+    "job.cancelled.sync_preview": "Preview of a sync with {shop} cancelled at {count}",
+    "job.errors.sync_preview": "Would fail for {n} products",
+    "job.held_reason": "Waiting for confirmation: {reason}",
+    "job.step": "{phase} {done}/{total}",
+    "job.step.catalogue": "reading the shop's catalogue {done}/{total}",
+    "job.step.images": "images {done}/{total}",
+    "job.outcome.created": "new: {n}",
+    "job.outcome.updated": "updated: {n}",
+    "job.outcome.unchanged": "unchanged: {n}",
+    "job.outcome.failed": "failed: {n}",
+    "job.outcome.skipped": "skipped: {n}",
+    "toast.completed.export_preview": (
+        "Preview of the export to {shop} done: {processed} products, {failed} would fail; nothing written."
+    ),
+    "toast.failed.export_preview": "Preview of the export to {shop} failed: {error}",
+    "toast.cancelled.export_preview": "Preview of the export to {shop} was cancelled.",
+    "toast.completed.sync_preview": (
+        "Preview of the sync with {shop} done: {processed} products, {failed} would fail; nothing written."
+    ),
+    "toast.failed.sync_preview": "Preview of the sync with {shop} failed: {error}",
+    "toast.cancelled.sync_preview": "Preview of the sync with {shop} was cancelled.",
+    "action.confirm": "Confirm",
+    "action.apply": "Apply",
+    "action.changes": "Changes",
+    "action.done_confirm": "Job #{id} confirmed: it writes its plan now.",
+    "action.done_apply": "Job #{id} writes what the preview showed.",
+    "actions.preview_export": "Preview export",
+    "actions.preview_sync": "Preview sync",
+    "changes.title": "Changes: {job}",
+    "changes.title_preview": "Planned changes: {job}",
+    "changes.all": "All changes: {n}",
+    "changes.group.created": "{n} new products",
+    "changes.group.updated": "{n} updated products",
+    "changes.group.drift": "{n} changed in the shop since the preview (left alone)",
+    "changes.group.failed": "{n} failed",
+    "changes.field": "{field}: {n} products",
+    "changes.field.price": "{n} price changes",
+    "changes.field.stock": "{n} stock changes",
+    "changes.field.name": "{n} name changes",
+    "changes.field.description": "{n} description changes",
+    "changes.field.description_short": "{n} short description changes",
+    "changes.field.categories": "{n} category changes",
+    "changes.field.combination": "{n} combination changes",
+    "changes.field.image": "{n} image changes",
+    "changes.field.features": "{n} feature changes",
+    "changes.field.specific_price": "{n} specific price changes",
+    "changes.field.active": "{n} visibility changes",
+    "changes.sku": "Filter by SKU",
+    "changes.none": "No changes match.",
+    "changes.range": "{first}–{last} of {total}",
+    "changes.outcome.created": "new",
+    "changes.outcome.updated": "updated",
+    "changes.outcome.drift": "changed in the shop: left alone",
+    "changes.empty": "(empty)",
+    "changes.field_col": "Field",
+    "changes.before": "Before",
+    "changes.after": "After",
+    "details.show": "Details",
+    "details.hide": "Hide details",
+    "details.loading": "Loading…",
+    "details.variants": "Variants",
+    "details.reference": "Reference",
+    "details.attributes": "Attributes",
+    "details.stock": "Stock",
+    "details.price_impact": "Price impact",
+    "details.default": "default",
+    "details.no_variants": "No variants.",
+    "details.images": "Images",
+    "details.no_images": "No images.",
+    "details.categories": "Categories",
+    "details.features": "Features",
+    "details.manufacturer": "Manufacturer",
+    "details.none": "—",
+    "details.failed": "The details could not be loaded: {detail}",
 }
 
 PL: dict[str, str] = {
@@ -544,6 +639,97 @@ PL: dict[str, str] = {
     "schedules.last_skipped": "ostatni termin pominięty (zadanie wciąż trwało)",
     "schedules.last_refused": "ostatnie uruchomienie odrzucone",
     "schedules.counts": "uruchomień: {runs}, pominiętych: {skips}",
+    "status.held": "Wstrzymane",
+    "job.held.export": "Wstrzymano przed zapisem: eksport do {shop} ({count})",
+    "job.held.sync": "Wstrzymano przed zapisem: synchronizacja z {shop} ({count})",
+    "job.pending.export_preview": "W kolejce: podgląd eksportu do {shop}",
+    "job.running.export_preview": "Podgląd eksportu… {count} produktów do {shop}",
+    "job.held.export_preview": "Podgląd eksportu do {shop} wstrzymany ({count})",
+    "job.cancelling.export_preview": "Anulowanie podglądu… {count} produktów do {shop}",
+    "job.completed.export_preview": "Podgląd eksportu {count} produktów do {shop} gotowy (nic nie zapisano)",
+    "job.failed.export_preview": "Podgląd eksportu do {shop} przerwany błędem przy {count}",
+    "job.cancelled.export_preview": "Podgląd eksportu do {shop} anulowany przy {count}",
+    "job.errors.export_preview": "Błąd dla {n} produktów",
+    "job.pending.sync_preview": "W kolejce: podgląd synchronizacji z {shop}",
+    "job.running.sync_preview": "Podgląd synchronizacji… {count} produktów do {shop}",
+    "job.held.sync_preview": "Podgląd synchronizacji z {shop} wstrzymany ({count})",
+    "job.cancelling.sync_preview": "Anulowanie podglądu… {count} produktów do {shop}",
+    "job.completed.sync_preview": "Podgląd synchronizacji {count} produktów do {shop} gotowy (nic nie zapisano)",
+    "job.failed.sync_preview": "Podgląd synchronizacji z {shop} przerwany błędem przy {count}",
+    "job.cancelled.sync_preview": "Podgląd synchronizacji z {shop} anulowany przy {count}",
+    "job.errors.sync_preview": "Błąd dla {n} produktów",
+    "job.held_reason": "Czeka na potwierdzenie: {reason}",
+    "job.step": "{phase} {done}/{total}",
+    "job.step.catalogue": "odczyt katalogu sklepu {done}/{total}",
+    "job.step.images": "zdjęcia {done}/{total}",
+    "job.outcome.created": "nowe: {n}",
+    "job.outcome.updated": "zmienione: {n}",
+    "job.outcome.unchanged": "bez zmian: {n}",
+    "job.outcome.failed": "błędne: {n}",
+    "job.outcome.skipped": "pominięte: {n}",
+    "toast.completed.export_preview": (
+        "Podgląd eksportu do {shop} gotowy: {processed} produktów, błędów byłoby: {failed}; nic nie zapisano."
+    ),
+    "toast.failed.export_preview": "Podgląd eksportu do {shop} nie powiódł się: {error}",
+    "toast.cancelled.export_preview": "Podgląd eksportu do {shop} został anulowany.",
+    "toast.completed.sync_preview": (
+        "Podgląd synchronizacji z {shop} gotowy: {processed} produktów, błędów byłoby: {failed}; nic nie zapisano."
+    ),
+    "toast.failed.sync_preview": "Podgląd synchronizacji z {shop} nie powiódł się: {error}",
+    "toast.cancelled.sync_preview": "Podgląd synchronizacji z {shop} został anulowany.",
+    "action.confirm": "Potwierdź",
+    "action.apply": "Zastosuj",
+    "action.changes": "Zmiany",
+    "action.done_confirm": "Potwierdzono zadanie #{id}: zapisuje teraz zmiany.",
+    "action.done_apply": "Zadanie #{id} zapisuje to, co pokazał podgląd.",
+    "actions.preview_export": "Podgląd eksportu",
+    "actions.preview_sync": "Podgląd synchronizacji",
+    "changes.title": "Zmiany: {job}",
+    "changes.title_preview": "Planowane zmiany: {job}",
+    "changes.all": "Wszystkie zmiany: {n}",
+    "changes.group.created": "Nowe produkty: {n}",
+    "changes.group.updated": "Zmienione produkty: {n}",
+    "changes.group.drift": "Zmienione w sklepie od podglądu (pominięte): {n}",
+    "changes.group.failed": "Błędy: {n}",
+    "changes.field": "{field}: {n} produktów",
+    "changes.field.price": "Zmiany cen: {n}",
+    "changes.field.stock": "Zmiany stanów: {n}",
+    "changes.field.name": "Zmiany nazw: {n}",
+    "changes.field.description": "Zmiany opisów: {n}",
+    "changes.field.description_short": "Zmiany krótkich opisów: {n}",
+    "changes.field.categories": "Zmiany kategorii: {n}",
+    "changes.field.combination": "Zmiany kombinacji: {n}",
+    "changes.field.image": "Zmiany zdjęć: {n}",
+    "changes.field.features": "Zmiany cech: {n}",
+    "changes.field.specific_price": "Zmiany cen specjalnych: {n}",
+    "changes.field.active": "Zmiany widoczności: {n}",
+    "changes.sku": "Filtruj po SKU",
+    "changes.none": "Brak zmian spełniających kryteria.",
+    "changes.range": "{first}–{last} z {total}",
+    "changes.outcome.created": "nowy",
+    "changes.outcome.updated": "zmiana",
+    "changes.outcome.drift": "zmieniony w sklepie: pominięty",
+    "changes.empty": "(puste)",
+    "changes.field_col": "Pole",
+    "changes.before": "Przed",
+    "changes.after": "Po",
+    "details.show": "Szczegóły",
+    "details.hide": "Ukryj szczegóły",
+    "details.loading": "Wczytywanie…",
+    "details.variants": "Warianty",
+    "details.reference": "Kod",
+    "details.attributes": "Atrybuty",
+    "details.stock": "Stan",
+    "details.price_impact": "Wpływ na cenę",
+    "details.default": "domyślny",
+    "details.no_variants": "Brak wariantów.",
+    "details.images": "Zdjęcia",
+    "details.no_images": "Brak zdjęć.",
+    "details.categories": "Kategorie",
+    "details.features": "Cechy",
+    "details.manufacturer": "Producent",
+    "details.none": "—",
+    "details.failed": "Nie udało się wczytać szczegółów: {detail}",
 }
 
 TABLES = {"en": EN, "pl": PL}
@@ -579,8 +765,10 @@ class Texts:
 
     @staticmethod
     def kind(job: dict[str, Any]) -> str:
-        """The text family of a job: a dry run of a file reads as a check, not an import."""
-        return "file_check" if job["type"] == "file_import" and job.get("preview") else str(job["type"])
+        """The text family of a job: a dry run reads as a check or a preview, not as the real thing."""
+        if job.get("preview") and job["type"] in PREVIEW_KINDS:
+            return PREVIEW_KINDS[job["type"]]
+        return str(job["type"])
 
     def subject(self, job: dict[str, Any]) -> str:
         """Who the job is with: its shop, or the file a file import reads."""
@@ -609,7 +797,33 @@ class Texts:
             "can_retry_failed": "retry_failed" in job["actions"],
             "can_confirm": "confirm" in job["actions"],
             "can_apply": "apply" in job["actions"],
+            "can_changes": self.has_changes(job),
+            "step": self.step(job.get("step")),
+            "outcomes": self.outcomes(job),
+            "held": self.t("job.held_reason", reason=job.get("error_message") or "") if status == "held" else "",
         }
+
+    @staticmethod
+    def has_changes(job: dict[str, Any]) -> bool:
+        """Whether the card offers the changes list: a plan waits (apply, confirm), or an export
+        or sync wrote something. Not an action (it only reads), so not in `job.actions`."""
+        if {"apply", "confirm"} & set(job["actions"]):
+            return True
+        written = job.get("created", 0) + job.get("updated", 0)
+        return job["type"] in ("export", "sync") and job["status"] in TERMINAL and written > 0
+
+    def step(self, step: dict[str, Any] | None) -> str:
+        """The running job's sub-step (`images 3/7`), or empty."""
+        if not step:
+            return ""
+        key = f"job.step.{step['phase']}"
+        values = {"phase": step["phase"], "done": step["done"], "total": step["total"]}
+        return self.t(key if key in self.table else "job.step", **values)
+
+    def outcomes(self, job: dict[str, Any]) -> str:
+        """The handled items by outcome (`new: 3 · updated: 5`), those with any; empty when none."""
+        parts = [self.t(f"job.outcome.{name}", n=job.get(name, 0)) for name in OUTCOMES if job.get(name, 0)]
+        return " · ".join(parts)
 
 
 def parse_accept_language(header: str) -> list[str]:

@@ -42,7 +42,7 @@ CSP = (
 )
 PAGE_SIZE = 50
 JOBS_PER_PAGE = 20
-STATUS_FILTERS = ("active", "all", "completed", "failed", "cancelled")
+STATUS_FILTERS = ("active", "all", "held", "completed", "failed", "cancelled")
 TextField = Annotated[str, Form(max_length=500)]
 PageShopId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
@@ -179,6 +179,7 @@ def _product_row(product: Product, bindings: list[Binding], shop_list: list[Shop
         status = binding.last_status if binding else "never"
         sync.append({"shop": shop.name, "status": status, "error": binding.last_error if binding else None})
     return {
+        "id": product.id,
         "sku": product.sku,
         "name": names.get(lang) or names.get("en") or next(iter(names.values()), ""),
         "price": money(product.price),

@@ -6,15 +6,34 @@ so what the API reads is what a real run leaves behind.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prestasync import ledger, shops
+from prestasync.imagestore import ImageStore
 from prestasync.ledger import Close, Delta, NewItem
-from prestasync.models import Binding, JobItem, Product, Shop, utcnow
+from prestasync.models import (
+    AttributeGroup,
+    AttributeValue,
+    Binding,
+    Category,
+    Combination,
+    Feature,
+    FeatureValue,
+    Image,
+    JobItem,
+    Manufacturer,
+    Product,
+    ProductCategory,
+    ProductFeature,
+    Shop,
+    utcnow,
+)
 from prestasync.progress import ItemState, JobStatus, JobType, Outcome
 from prestasync.runtime import Runtime
 
@@ -28,6 +47,8 @@ class Seeded:
     jobs: dict[JobStatus, int] = field(default_factory=dict)
     clean_failed: int = 0  # a failed job without failed items
     preview: int = 0  # a completed preview (dry run) with planned changes
+    product_id: int = 0  # SEED-0: with a variant, an image, a category, a feature and a maker
+    image_id: int = 0
 
 
 def seed(rt: Runtime) -> Seeded:
@@ -38,11 +59,77 @@ def seed(rt: Runtime) -> Seeded:
         shop_b = shops.add_shop(session, rt.vault, name="Seed B", url="http://127.0.0.1:9/b", key=KEY)
         out.shop_ids = [shop_a.id, shop_b.id]
         _products(session, shop_a)
+        out.product_id, out.image_id = whole_product(session, ImageStore(rt.settings.data_dir / "images"), "SEED-0")
     for status in JobStatus:
         out.jobs[status] = job_in(rt, status, shop_a if status != JobStatus.FAILED else shop_b)
     out.clean_failed = job_in(rt, JobStatus.FAILED, shop_a, failures=0)
     out.preview = job_in(rt, JobStatus.COMPLETED, shop_a, failures=0, params={"dry_run": True})
     return out
+
+
+# The smallest valid PNG: one transparent pixel.
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def whole_product(session: Session, store: ImageStore, sku: str) -> tuple[int, int]:
+    """Give product `sku` a variant (Colour: Red), a stored image, a category, a feature and a
+    manufacturer; returns (product id, image id)."""
+    product = session.execute(select(Product).where(Product.sku == sku)).scalar_one()
+    maker = Manufacturer(name="Acme <Tools>")
+    category = Category(path="Home/Tools", name={"en": "Tools", "pl": "Narzędzia"}, slug={})
+    group = AttributeGroup(key="colour", name={"en": "Colour", "pl": "Kolor"}, public_name={})
+    feature = Feature(key="material", name={"en": "Material", "pl": "Materiał"})
+    session.add_all([maker, category, group, feature])
+    session.flush()
+    value = AttributeValue(group_id=group.id, key="red", name={"en": "Red", "pl": "Czerwony"}, color="#ff0000")
+    material = FeatureValue(feature_id=feature.id, key="steel", value={"en": "Steel", "pl": "Stal"})
+    session.add_all([value, material])
+    session.flush()
+    checksum, size = store.save(io.BytesIO(PIXEL))
+    image = Image(product_id=product.id, checksum=checksum, size=size, content_type="image/png", position=1, cover=True)
+    session.add(image)
+    session.flush()
+    product.manufacturer_id, product.category_id, product.kind = maker.id, category.id, "combinations"
+    session.add_all(
+        [
+            Combination(
+                product_id=product.id,
+                reference=f"{sku}-RED",
+                quantity=4,
+                price_impact=Decimal("1.50"),
+                values=[value.id],
+                images=[image.id],
+                is_default=True,
+            ),
+            ProductCategory(product_id=product.id, category_id=category.id),
+            ProductFeature(product_id=product.id, feature_id=feature.id, value_id=material.id),
+        ]
+    )
+    session.flush()
+    return product.id, image.id
+
+
+def preview_in(rt: Runtime, shop: Shop, updated: dict[str, dict[str, list[Any]]], *, created: int = 1) -> int:
+    """A completed export preview (a dry run) whose plan updates the products in `updated`
+    (SKU -> field -> [before, after]) and creates `created` new ones."""
+    with Session(rt.engine) as session, session.begin():
+        job_id = ledger.create_job(session, type=JobType.EXPORT, shop=shop, params={"dry_run": True})
+        ledger.transition(session, job_id, JobStatus.RUNNING, started_at=utcnow(), attempts=1)
+        new = [f"NEW-{i}" for i in range(created)]
+        ledger.plan(session, job_id, [*updated, *new])
+        ids = ledger.claim(session, job_id, _item_ids(session, job_id), "lease", ItemState.QUEUED)
+        closes = [
+            Close(i, ItemState.PLANNED, Outcome.UPDATED, changes=updated[sku])
+            if sku in updated
+            else Close(i, ItemState.PLANNED, Outcome.CREATED, changes={"price": [None, "5.00"]})
+            for i, sku in ids
+        ]
+        ledger.record(session, job_id, Delta(closes=closes, total=len(closes)))
+        ledger.finish(session, job_id, JobStatus.COMPLETED)
+    return job_id
 
 
 def _products(session: Session, shop: Shop) -> None:

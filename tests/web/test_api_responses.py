@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +25,7 @@ from prestasync import shops
 from prestasync.models import Shop
 from prestasync.progress import Action, JobStatus, allowed_actions
 from tests.web.conftest import SeededApi, sign_in
-from tests.web.seed import job_in
+from tests.web.seed import PIXEL, job_in
 from tests.web.test_api_fuzz import OPERATIONS
 
 
@@ -70,6 +71,9 @@ def realistic_calls(api: SeededApi) -> Iterator[tuple[str, str, dict[str, Any]]]
     yield "GET", "/api/shops/{shop_id}/stats/daily", {"url": f"/api/shops/{shop}/stats/daily"}
     yield "GET", "/api/products", {"params": {"search": "seed", "shop_id": shop}}
     yield "GET", "/api/products", {"params": {"limit": 1, "offset": 1}}
+    yield "GET", "/api/products/{product_id}", {"url": f"/api/products/{api.seeded.product_id}"}
+    yield "GET", "/api/images/{image_id}", {"url": f"/api/images/{api.seeded.image_id}"}
+    yield "GET", "/api/jobs/{job_id}/changes", {"url": f"/api/jobs/{preview}/changes", "params": {"sku": "sku-"}}
 
 
 def _spare_shop(api: SeededApi) -> int:
@@ -111,6 +115,8 @@ def test_every_route_answers_with_its_documented_shape(seeded_api: SeededApi, ap
                     )
                 else:
                     assert rows[0] == ["sku", "remote_id", "error_code", "message", "at"] and len(rows) == 4
+            elif path.startswith("/api/images/"):
+                assert answer.headers["content-type"] == "image/png" and answer.content == PIXEL
             else:
                 assert answer.headers["content-type"] == "application/json"
             seen.add((method, path))
@@ -145,7 +151,7 @@ def test_error_answers_have_their_documented_shape(
 def test_without_credentials_every_route_is_a_documented_401(seeded_api: SeededApi, api_schema: Any) -> None:
     with httpx.Client(base_url=seeded_api.live.url) as anonymous:
         for method, path in OPERATIONS:
-            answer = anonymous.request(method, path.replace("{job_id}", "1").replace("{shop_id}", "1"))
+            answer = anonymous.request(method, re.sub(r"\{\w+\}", "1", path))
             assert answer.status_code == 401, (method, path)
             api_schema[path][method].validate_response(answer)
         assert anonymous.get("/api/events").status_code == 401

@@ -94,3 +94,43 @@ def test_accept_language_is_ranked_by_quality() -> None:
 )
 def test_the_language_comes_from_the_cookie_then_the_browser(cookie: str | None, header: str, expected: str) -> None:
     assert choose_language(cookie, header) == expected
+
+
+def _export(**values: Any) -> dict[str, Any]:
+    """An export or sync job JSON with its actions from the one table, preview flag included."""
+    merged = {**job(type="export"), "preview": False, "created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
+    merged.update(values)
+    actions = allowed_actions(merged["status"], failed=merged["failed"], preview=merged["preview"], kind=merged["type"])
+    return {**merged, "actions": sorted(actions)}
+
+
+def test_a_held_export_says_why_and_offers_confirm_and_its_changes() -> None:
+    reason = "held by the change guard: it would set the stock of 5 of 6 products to 0"
+    view = Texts("pl").job(_export(status="held", error_message=reason))
+    assert view["badge"] == "Wstrzymane" and view["title"] == "Wstrzymano przed zapisem: eksport do Demo PL (120/450)"
+    assert view["held"] == f"Czeka na potwierdzenie: {reason}"
+    assert view["can_confirm"] and view["can_changes"] and not view["can_apply"]
+    assert Texts("en").job(_export(status="running"))["held"] == ""
+
+
+def test_a_preview_reads_as_one_and_offers_apply_and_its_changes() -> None:
+    done = _export(status="completed", preview=True, processed=450, updated=4, unchanged=446)
+    view = Texts("en").job(done)
+    assert view["title"] == "Previewed an export of 450/450 products to Demo PL (nothing written)"
+    assert view["can_apply"] and view["can_changes"] and view["outcomes"] == "updated: 4 · unchanged: 446"
+    sync = Texts("pl").job({**done, "type": "sync"})
+    assert sync["title"] == "Podgląd synchronizacji 450/450 produktów do Demo PL gotowy (nic nie zapisano)"
+
+
+def test_changes_are_offered_for_a_finished_export_that_wrote_something_only() -> None:
+    assert Texts("en").job(_export(status="completed", updated=2))["can_changes"]
+    assert not Texts("en").job(_export(status="completed"))["can_changes"]
+    assert not Texts("en").job(_export(status="running", updated=2))["can_changes"]
+    assert not Texts("en").job(_export(type="import", status="completed", created=2))["can_changes"]
+
+
+def test_a_running_jobs_step_is_named_in_the_readers_language() -> None:
+    assert Texts("en").job(_export(step={"phase": "images", "done": 3, "total": 7}))["step"] == "images 3/7"
+    assert Texts("pl").job(_export(step={"phase": "images", "done": 3, "total": 7}))["step"] == "zdjęcia 3/7"
+    assert Texts("en").job(_export(step={"phase": "prices", "done": 1, "total": 2}))["step"] == "prices 1/2"
+    assert Texts("en").job(_export(step=None))["step"] == ""

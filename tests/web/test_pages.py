@@ -224,3 +224,16 @@ def test_the_sync_centre_shows_per_shop_statistics_with_a_chart(live: LiveServer
     assert page.count('<rect class="completed"') == 1 and page.count('<rect class="failed"') == 1
     week = client.get(f"/api/shops/{shop_id}/stats/daily", params={"days": 7}).json()
     assert len(week) == 7 and week[-1]["jobs"] == 2 and week[-1]["failed"] == 1 and week[-1]["items_failed"] == 4
+
+
+def test_a_held_job_is_listed_with_its_reason_and_confirm_button(live: LiveServer, client: httpx.Client) -> None:
+    pl = add_shop(live.rt)
+    reason = "held by the change guard: <b>it would set 5 stock levels to 0</b>"
+    held = add_job(live.rt, pl, JobStatus.HELD, JobType.EXPORT, error_message=reason)
+    done = add_job(live.rt, pl, JobStatus.COMPLETED, JobType.EXPORT)
+    page = client.get("/shops/sync", params={"status": "held"}).text
+    assert f'data-job-id="{held}"' in page and f'data-job-id="{done}"' not in page
+    card = page[page.index(f'data-job-id="{held}"') :]
+    assert "Held before writing: export to Demo PL" in card
+    assert "Waiting for confirmation: held by the change guard: &lt;b&gt;it would set" in card
+    assert re.search(r'data-action="confirm"(?! hidden)>', card) and re.search(r'data-action="apply" hidden', card)

@@ -9,8 +9,35 @@ const state = new WeakMap(); // card -> { job, received, rate, sample }
 
 export const isTerminal = (status) => TERMINAL.has(status);
 
-/** The text family of a job: a dry run of a file reads as a check, not an import (as Texts.kind). */
-export const textKind = (job) => (job.type === "file_import" && job.preview ? "file_check" : job.type);
+// A dry run reads as what it is: a file import's is a check, an export's or a sync's a preview.
+const PREVIEW_KINDS = { file_import: "file_check", export: "export_preview", sync: "sync_preview" };
+const OUTCOMES = ["created", "updated", "unchanged", "failed", "skipped"];
+
+/** The text family of a job (as Texts.kind). */
+export const textKind = (job) => (job.preview && PREVIEW_KINDS[job.type]) || job.type;
+
+/** Whether the card offers the changes list (as Texts.has_changes): a plan waits, or an export wrote. */
+export function hasChanges(job) {
+  const actions = job.actions || [];
+  if (actions.includes("apply") || actions.includes("confirm")) return true;
+  const written = (job.created || 0) + (job.updated || 0);
+  return (job.type === "export" || job.type === "sync") && TERMINAL.has(job.status) && written > 0;
+}
+
+function stepText(step) {
+  if (!step) return "";
+  const values = { phase: step.phase, done: step.done, total: step.total };
+  const text = t(`job.step.${step.phase}`, values);
+  return text === `job.step.${step.phase}` ? t("job.step", values) : text;
+}
+
+const outcomesText = (job) =>
+  OUTCOMES.filter((name) => job[name]).map((name) => t(`job.outcome.${name}`, { n: job[name] })).join(" · ");
+
+const show = (node, text) => {
+  node.textContent = text;
+  node.hidden = !text;
+};
 
 /** Who the job is with: its shop, or the file a file import reads (as Texts.subject). */
 export const subjectOf = (job) => job.shop_name || t(job.type === "file_import" ? "job.unnamed_file" : "job.shop_deleted");
@@ -48,9 +75,13 @@ export function renderCard(card, job) {
   ident.textContent = t("job.id", { id: job.id });
   ident.href = `/shops/sync?job=${encodeURIComponent(job.id)}`;
   field(card, "retry-of").textContent = job.retry_of ? t("job.retry_of", { id: job.retry_of }) : "";
+  show(field(card, "step"), stepText(job.step));
+  show(field(card, "outcomes"), outcomesText(job));
+  const held = status === "held" ? t("job.held_reason", { reason: job.error_message || "" }) : "";
+  show(field(card, "held"), held);
   const error = field(card, "error");
   error.textContent = job.error_message || "";
-  error.hidden = !job.error_message;
+  error.hidden = !job.error_message || Boolean(held);
   const errors = button(card, "errors");
   errors.textContent = failed ? t(`job.errors.${kind}`, { n: failed }) : "";
   errors.hidden = !failed;
@@ -59,6 +90,12 @@ export function renderCard(card, job) {
   button(card, "cancel").disabled = !allowed.has("cancel");
   button(card, "retry").disabled = !allowed.has("retry");
   button(card, "retry-failed").disabled = !allowed.has("retry_failed");
+  for (const action of ["confirm", "apply"]) {
+    const node = button(card, action);
+    node.hidden = !allowed.has(action);
+    node.disabled = !allowed.has(action);
+  }
+  button(card, "changes").hidden = !hasChanges(job);
   const dismiss = button(card, "dismiss");
   if (dismiss) dismiss.hidden = !isTerminal(status);
   updateTimes(card);

@@ -4,7 +4,9 @@ import { Monitor } from "./monitor.js";
 import { Live } from "./live.js";
 import { JobToaster } from "./toaster.js";
 import { ErrorModal } from "./errors.js";
+import { ChangesModal } from "./changes.js";
 import { initProducts } from "./products.js";
+import { initDetails } from "./details.js";
 import { initBell } from "./bell.js";
 import { initFileImport } from "./fileimport.js";
 
@@ -17,7 +19,8 @@ function start() {
   const modal = new ErrorModal(document.getElementById("errors-modal"), {
     onRetryFailed: (job) => monitor.retry(job, true),
   });
-  monitor = new Monitor(root, { onErrors: (job) => modal.open(job) });
+  const changes = new ChangesModal(document.getElementById("changes-modal"));
+  monitor = new Monitor(root, { onErrors: (job) => modal.open(job), onChanges: (job) => changes.open(job) });
   const toaster = new JobToaster(monitor.initial);
   const onJob = (job, { live }) => {
     if (live && bell && ["completed", "failed", "cancelled", "held"].includes(job.status)) bell.nudge();
@@ -37,6 +40,8 @@ function start() {
   if (actions) initProducts(actions, { onStarted: started });
   const files = document.querySelector('[data-field="file-import"]');
   if (files) initFileImport(files, { onStarted: started });
+  const products = document.querySelector("table.products");
+  if (products) initDetails(products);
   window.prestasync = { monitor, live }; // for debugging in the console
 }
 

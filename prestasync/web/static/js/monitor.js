@@ -10,10 +10,10 @@ import { t } from "./i18n.js";
 import { toast } from "./toasts.js";
 import { createCard, jobOf, renderCard, updateTimes, isTerminal } from "./cards.js";
 
-const ACTIVE = new Set(["pending", "running", "cancelling"]);
+const ACTIVE = new Set(["pending", "running", "held", "cancelling"]);
 
 export class Monitor {
-  constructor(root, { onErrors }) {
+  constructor(root, { onErrors, onChanges }) {
     this.root = root;
     this.mode = root.dataset.monitor;
     this.filter = {
@@ -26,6 +26,7 @@ export class Monitor {
     this.empty = root.querySelector('[data-field="empty"]');
     this.modeLabel = root.querySelector('[data-field="live-mode"]');
     this.onErrors = onErrors;
+    this.onChanges = onChanges;
     this.cards = new Map();
     this.initial = JSON.parse(root.querySelector('[data-field="initial-jobs"]').textContent);
     for (const job of this.initial) {
@@ -84,6 +85,7 @@ export class Monitor {
     const job = jobOf(card);
     const action = target.dataset.action;
     if (action === "errors") return this.onErrors(job);
+    if (action === "changes") return this.onChanges(job);
     if (action === "dismiss") {
       this.cards.delete(job.id);
       card.remove();
@@ -106,7 +108,20 @@ export class Monitor {
       toast(t("action.done_cancel", { id: job.id }));
     } else if (action === "retry" || action === "retry-failed") {
       await this.retry(job, action === "retry-failed");
+    } else if (action === "confirm") {
+      this.apply(await api("POST", `/api/jobs/${job.id}/confirm`));
+      toast(t("action.done_confirm", { id: job.id }), { kind: "success" });
+    } else if (action === "apply") {
+      await this.applyPreview(job);
     }
+  }
+
+  /** Write what a completed preview planned: a new job (the change guard may still hold it). */
+  async applyPreview(job) {
+    const created = await api("POST", `/api/jobs/${job.id}/apply`);
+    this.apply(created, { force: true });
+    toast(t("action.done_apply", { id: created.id }), { kind: "success" });
+    return created;
   }
 
   async retry(job, failedOnly) {

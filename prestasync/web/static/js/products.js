@@ -1,4 +1,5 @@
-// The products page's actions: import from, export to, or sync with the chosen shops.
+// The products page's actions: import from, export to, or sync with the chosen shops, or
+// preview an export or a sync (a dry run: it reads and compares, and writes nothing).
 
 import { api } from "./api.js";
 import { t } from "./i18n.js";
@@ -43,6 +44,8 @@ export function initProducts(panel, { onStarted }) {
     if (action === "import") start("import", {}, button);
     else if (action === "export-all") start("export", {}, button);
     else if (action === "sync") start("sync", {}, button);
+    else if (action === "preview-export") start("export", { dry_run: true }, button);
+    else if (action === "preview-sync") start("sync", { dry_run: true }, button);
     else if (action === "export-selected") {
       const skus = checked("product-pick").map((box) => box.value);
       if (!skus.length) return toast(t("actions.no_selection"), { kind: "warning" });
