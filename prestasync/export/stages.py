@@ -5,7 +5,8 @@
                  └── a preview (dry run) ends here, completed, having written nothing
 
 `plan()` writes one `queued` item per product in scope (an apply copies a preview's items as
-`planned` and starts at the write stage) and starts `lanes` lane tasks. In the **read** stage
+`planned`, so its read stage is empty and it goes straight to the guard) and starts `lanes`
+lane tasks. In the **read** stage
 lanes read and compare: an unchanged product is done at once; a changed one is `planned` with
 its changes. When nothing is left to read, `advance()` weighs the plan (`guard.py`) and either
 holds the job or moves it to the **write** stage, where lanes write the planned changes. The
@@ -46,8 +47,9 @@ def plan(ctx: JobContext) -> None:
         ledger.lock(session, job.id)
         if not ledger.count_items(session, job.id, ItemState):
             total = _copy_preview(session, job) if job.params.get("apply_of") else _plan_scope(session, job, shop)
-            stage = WRITE if job.params.get("apply_of") else READ
-            _set(session, job.id, checkpoint=stage, total=total, params=_watermark_params(job))
+            # An apply's items are planned already: its read stage has nothing to read, and
+            # `advance()` weighs its plan like any other (held unless it was confirmed).
+            _set(session, job.id, checkpoint=READ, total=total, params=_watermark_params(job))
     enqueue_lanes(ctx.rt, ctx.queue, job.id)
 
 

@@ -100,6 +100,24 @@ def test_the_guard_holds_an_export_that_would_zero_most_stock_until_confirmed(tm
         assert one(shop, "P-00001")["quantity"] == 0
 
 
+def test_an_apply_is_weighed_by_the_guard_too(tmp_path: Path) -> None:
+    with harness(tmp_path, A=config()) as h:
+        h.add_products(20)
+        h.run(JobType.EXPORT, "A")
+        for i in range(1, 17):
+            h.update(f"P-{i:05d}", quantity=0)
+        preview = h.run(JobType.EXPORT, "A", dry_run=True)
+        assert (preview.status, preview.updated) == ("completed", 16)
+        shop = h.shops["A"]
+        shop.reset_counters()
+        held = h.job(h.control.apply(preview.id).id)
+        assert held.status == "held" and counts(shop)[1] == 0
+        h.control.cancel(held.id)
+        applied = h.job(h.control.apply(preview.id, confirmed=True).id)
+        assert (applied.status, applied.updated) == ("completed", 16)
+        assert one(shop, "P-00016")["quantity"] == 0
+
+
 def test_a_confirmed_start_passes_the_guard_and_a_small_change_is_not_held(tmp_path: Path) -> None:
     with harness(tmp_path, A=config()) as h:
         h.add_products(20)

@@ -148,7 +148,11 @@ def test_a_preview_lists_its_changes_grouped_filtered_and_as_text_then_applies(s
 
     card.locator('[data-action="apply"]').click()
     applied, applied_id = shopfront.card_of_new(JobType.EXPORT, preview_id)
-    # Applying writes the plan the preview showed (and was seen): the five updated products.
+    # The plan moves most prices by more than half: the guard weighs an apply like any export,
+    # so it waits on its card; confirmed, it writes the five updated products the preview showed.
+    confirm = applied.locator('[data-action="confirm"]')
+    confirm.wait_for()
+    confirm.click()
     applied.locator('[data-field="title"]', has_text="Exported 5/5 products to Demo EN").wait_for()
     assert shopfront.status(applied_id) == JobStatus.COMPLETED
     assert shopfront.dialogs == []
