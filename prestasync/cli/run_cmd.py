@@ -159,7 +159,7 @@ def _register_demo_shops(rt: Runtime, base: str) -> None:
             if existing is None:
                 shops.add_shop(session, rt.vault, name=name, url=f"{base}/{prefix}", key=key)
             else:  # the emulator's port changes between runs
-                shops.update_shop(session, rt.vault, existing, name=None, url=f"{base}/{prefix}", key=key)
+                shops.update_shop(session, rt.vault, existing, {"url": f"{base}/{prefix}", "key": key})
 
 
 def _seed_catalogue(rt: Runtime, count: int) -> int:

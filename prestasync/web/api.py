@@ -22,13 +22,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from prestasync import catalogue, queries, shops, stats
+from prestasync import catalogue, queries
 from prestasync.contract import (
     CHANGES_CSV,
     FAILURES_CSV,
     ID_MAX,
     ChangeSummary,
-    DayStats,
     FailureGroups,
     ItemOut,
     JobOut,
@@ -36,19 +35,16 @@ from prestasync.contract import (
     Page,
     Problem,
     ProductOut,
-    ShopOut,
-    ShopStats,
     change_rows,
     failure_row,
     item_out,
     job_out,
     product_out,
-    shop_out,
 )
 from prestasync.errors import InvalidInput
-from prestasync.models import SHOP_NAME_MAX, SHOP_URL_MAX, SKU_MAX
+from prestasync.models import SKU_MAX
 from prestasync.progress import JobType, Outcome
-from prestasync.web.deps import ControlDep, ReadSessionDep, RuntimeDep, SessionDep
+from prestasync.web.deps import ControlDep, ReadSessionDep
 
 MAX_ID = ID_MAX
 MAX_OFFSET = 10**9
@@ -58,11 +54,6 @@ GROUP_SKUS = 20  # SKUs shown with each failure group before paging
 # No NUL anywhere either: PostgreSQL refuses it in text ("cannot contain NUL (0x00) bytes").
 NOT_BLANK = r"^[^\x00]*[^\s\x1c-\x1f\x85\x00][^\x00]*$"
 NO_NUL = r"^[^\x00]*$"
-# The shapes `shops.normalise_url` and `shops.check_key` accept (no credentials, query or fragment;
-# a port of 1 to 65535), so a client can tell a good shop from a bad one before sending it.
-_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
-SHOP_URL = rf"^\s*https?://[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?(:{_PORT})?(/[^?#\s\x00]*)?\s*$"
-SHOP_KEY = r"^\s*[A-Za-z0-9]{32}\s*$"
 
 StatusFilter = Literal[
     "active", "finished", "pending", "running", "held", "cancelling", "completed", "failed", "cancelled"
@@ -78,7 +69,6 @@ def _json_integer(value: Any) -> Any:
 
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="A job id.")]
-ShopId = Annotated[int, Path(ge=1, le=MAX_ID, description="A shop id.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Days = Annotated[int, Query(ge=1, le=366)]
 
@@ -88,7 +78,7 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "no or refused credentials",
         403: "a session's state-changing request without its CSRF token (bearer requests need none)",
         404: "no such job or shop",
-        409: "the job's state refuses this",
+        409: "the present state refuses this: the job's state, a shop name taken, a shop with active jobs",
         422: "malformed or out-of-range input",
         502: "the shop answered with an error",
     }
@@ -206,18 +196,6 @@ class SyncRequest(_JobRequest):
 
 
 JobRequest = Annotated[ImportRequest | ExportRequest | SyncRequest, Field(discriminator="type")]
-
-
-class ShopRequest(BaseModel):
-    """A shop to register; `shops.add_shop` checks the same rules (the schema says them for clients)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=SHOP_NAME_MAX, pattern=NOT_BLANK)
-    url: str = Field(
-        min_length=1, max_length=SHOP_URL_MAX, pattern=SHOP_URL, description="http(s)://host[:port][/path]"
-    )
-    key: str = Field(min_length=32, max_length=200, pattern=SHOP_KEY, description="the 32-character webservice key")
 
 
 @router.get("/jobs", response_model=Page[JobOut])
@@ -404,31 +382,6 @@ def _change_rows(bind: Engine | Connection, job_id: int) -> Iterator[str]:
             buf.seek(0)
             buf.truncate()
     yield buf.getvalue()
-
-
-@router.get("/shops", response_model=list[ShopOut])
-def list_shops(session: ReadSessionDep) -> list[ShopOut]:
-    return [shop_out(s) for s in shops.list_shops(session)]
-
-
-@router.post("/shops", status_code=201, response_model=ShopOut, responses=_problems(403, 409))
-def add_shop(body: ShopRequest, rt: RuntimeDep, session: SessionDep) -> ShopOut:
-    with session.begin():
-        shop = shops.add_shop(session, rt.vault, name=body.name, url=body.url, key=body.key)
-    return shop_out(shop)
-
-
-@router.get("/shops/{shop_id}/stats", response_model=ShopStats, responses=_problems(404))
-def shop_stats(shop_id: ShopId, session: ReadSessionDep, days: Days = 7) -> ShopStats:
-    shops.get_shop(session, shop_id)
-    return stats.shop_stats(session, shop_id, days)
-
-
-@router.get("/shops/{shop_id}/stats/daily", response_model=list[DayStats], responses=_problems(404))
-def shop_daily_stats(shop_id: ShopId, session: ReadSessionDep, days: Days = 7) -> list[DayStats]:
-    """Jobs by outcome and items handled per UTC day, oldest first (the sync centre's chart)."""
-    shops.get_shop(session, shop_id)
-    return stats.daily_stats(session, shop_id, days)
 
 
 @router.get("/products", response_model=Page[ProductOut])

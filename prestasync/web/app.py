@@ -19,7 +19,7 @@ from prestasync.db import make_engine
 from prestasync.queue import JobQueue, make_huey
 from prestasync.runtime import Runtime
 from prestasync.tasks import Tasks
-from prestasync.web import auth, errors, events, files_api, loop_api, loop_pages, pages, products_api
+from prestasync.web import auth, errors, events, files_api, loop_api, loop_pages, pages, products_api, shops_api
 from prestasync.web.api import router
 from prestasync.web.auth import AuthGate, SecurityHeaders, require_principal
 from prestasync.web.metrics import metrics, web_registry
@@ -65,6 +65,7 @@ def create_app(rt: Runtime, *, queue: JobQueue | None = None, live: events.LiveS
     # Before `router`: its /api/jobs/{job_id} would otherwise take /api/jobs/report.csv.
     app.include_router(files_api.router, dependencies=signed_in)
     app.include_router(router, dependencies=signed_in)
+    app.include_router(shops_api.router, dependencies=signed_in)
     app.include_router(products_api.router, dependencies=signed_in)
     app.include_router(loop_api.router, dependencies=signed_in)
     app.include_router(loop_pages.router)

@@ -207,6 +207,21 @@ EN: dict[str, str] = {
     "shops.none": "No shops registered yet.",
     "shops.synced_until": "Synced until",
     "shops.never": "never",
+    "shops.settings": "Settings",
+    "shops.settings_saved": "Settings of {shop} saved.",
+    "shops.guard": "Change guard",
+    "shops.guard_on": (
+        "holds an export that would zero the stock of more than {share} % of the products, "
+        "or move the price of more than {share} % of them by over {price} %"
+    ),
+    "shops.guard_off": "off: exports are never held",
+    "shops.guard_enabled": "Hold sweeping exports until someone confirms them",
+    "shops.guard_share": "Share of products (%, 1-100)",
+    "shops.guard_price": "Price move (%, 1-1000)",
+    "shops.tax_group": "Default tax rules group (id)",
+    "shops.fallback_language": "Fallback language",
+    "shops.automatic": "automatic",
+    "shops.automatic_hint": "empty: automatic",
     "time.s": "{n} s",
     "time.m": "{m} min {s} s",
     "time.h": "{h} h {m} min",
@@ -547,6 +562,21 @@ PL: dict[str, str] = {
     "shops.none": "Nie dodano jeszcze żadnego sklepu.",
     "shops.synced_until": "Zsynchronizowano do",
     "shops.never": "nigdy",
+    "shops.settings": "Ustawienia",
+    "shops.settings_saved": "Zapisano ustawienia sklepu {shop}.",
+    "shops.guard": "Strażnik zmian",
+    "shops.guard_on": (
+        "wstrzymuje eksport, który wyzerowałby stan ponad {share} % produktów "
+        "lub zmienił cenę ponad {share} % z nich o więcej niż {price} %"
+    ),
+    "shops.guard_off": "wyłączony: eksporty nigdy nie są wstrzymywane",
+    "shops.guard_enabled": "Wstrzymuj rozległe eksporty do czasu potwierdzenia",
+    "shops.guard_share": "Udział produktów (%, 1-100)",
+    "shops.guard_price": "Zmiana ceny (%, 1-1000)",
+    "shops.tax_group": "Domyślna grupa reguł podatkowych (id)",
+    "shops.fallback_language": "Język zastępczy",
+    "shops.automatic": "automatycznie",
+    "shops.automatic_hint": "puste: automatycznie",
     "time.s": "{n} s",
     "time.m": "{m} min {s} s",
     "time.h": "{h} godz. {m} min",

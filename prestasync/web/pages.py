@@ -9,30 +9,33 @@ styles only from `/static`, no inline code.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from prestasync import accounts, catalogue, profiles, queries, shops, stats
-from prestasync.contract import job_out, money, shop_out
+from prestasync.contract import ID_MAX, job_out, money, shop_out
 from prestasync.errors import JobNotFound, PrestasyncError, VaultError
 from prestasync.models import Binding, Job, Product, Shop
 from prestasync.prestashop import PrestaShopError
 from prestasync.progress import JobType
+from prestasync.runtime import Runtime
 from prestasync.web import auth
 from prestasync.web.auth import CurrentUser
 from prestasync.web.deps import RuntimeDep
+from prestasync.web.errors import status_for
 from prestasync.web.i18n import COOKIE, LANGUAGES, Texts, choose_language
 from prestasync.web.loop_api import schedules_context
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -41,6 +44,7 @@ PAGE_SIZE = 50
 JOBS_PER_PAGE = 20
 STATUS_FILTERS = ("active", "all", "held", "completed", "failed", "cancelled")
 TextField = Annotated[str, Form(max_length=500)]
+PageShopId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 def language(request: Request) -> str:
@@ -305,38 +309,65 @@ def edit_shop(
     request: Request,
     rt: RuntimeDep,
     principal: CurrentUser,
-    shop_id: int,
+    shop_id: PageShopId,
     name: TextField,
     url: TextField,
     key: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Change a shop; an empty key field keeps the stored key."""
+    changes = {"name": name, "url": url, **({"key": key} if key.strip() else {})}
+    return _change_shop(request, rt, shop_id, changes, "shops.saved")
+
+
+@router.post("/shops/{shop_id}/settings", response_model=None)
+def shop_settings(
+    request: Request,
+    rt: RuntimeDep,
+    principal: CurrentUser,
+    shop_id: PageShopId,
+    guard_share_pct: TextField,
+    guard_price_pct: TextField,
+    guard_enabled: TextField = "",
+    default_tax_group: TextField = "",
+    fallback_language: TextField = "",
+) -> Response:
+    """The change guard and the export defaults; an empty tax group or language means automatic.
+    An unticked checkbox is not sent, so a missing `guard_enabled` turns the guard off."""
+    changes = {
+        "guard_enabled": guard_enabled == "on",
+        "guard_share_pct": shops.number_from_text(guard_share_pct),
+        "guard_price_pct": shops.number_from_text(guard_price_pct),
+        "default_tax_group": shops.number_from_text(default_tax_group) if default_tax_group.strip() else None,
+        "fallback_language": fallback_language.strip() or None,
+    }
+    return _change_shop(request, rt, shop_id, changes, "shops.settings_saved")
+
+
+def _change_shop(request: Request, rt: Runtime, shop_id: int, changes: Mapping[str, object], done: str) -> Response:
     try:
         with rt.session() as session, session.begin():
-            shop = shops.update_shop(session, rt.vault, shops.get_shop(session, shop_id), name=name, url=url, key=key)
+            shop = shops.update_shop(session, rt.vault, shops.get_shop(session, shop_id), changes)
     except PrestasyncError as exc:
-        return _shops(
-            request, {"error": str(exc), "editing": shop_id}, 404 if isinstance(exc, shops.ShopNotFound) else 422
-        )
-    _flash(request, "ok", "shops.saved", shop=shop.name)
+        return _shops(request, {"error": str(exc), "editing": shop_id}, status_for(exc))
+    _flash(request, "ok", done, shop=shop.name)
     return _redirect("/shops")
 
 
 @router.post("/shops/{shop_id}/delete", response_model=None)
-def delete_shop(request: Request, rt: RuntimeDep, principal: CurrentUser, shop_id: int) -> Response:
+def delete_shop(request: Request, rt: RuntimeDep, principal: CurrentUser, shop_id: PageShopId) -> Response:
     try:
         with rt.session() as session, session.begin():
             shop = shops.get_shop(session, shop_id)
             name = shop.name
             shops.delete_shop(session, shop)
     except PrestasyncError as exc:
-        return _shops(request, {"error": str(exc)}, 404 if isinstance(exc, shops.ShopNotFound) else 409)
+        return _shops(request, {"error": str(exc)}, status_for(exc))
     _flash(request, "ok", "shops.deleted", shop=name)
     return _redirect("/shops")
 
 
 @router.post("/shops/{shop_id}/test", response_model=None)
-def test_shop(request: Request, rt: RuntimeDep, principal: CurrentUser, shop_id: int) -> Response:
+def test_shop(request: Request, rt: RuntimeDep, principal: CurrentUser, shop_id: PageShopId) -> Response:
     """Check the key and that the shop answers; the outcome is shown on the shops page."""
     with rt.session() as session:
         try:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from prestasync.cli.backend import LocalBackend, RemoteBackend, RemoteError, backend
+from prestasync.cli.shops_backend import LocalShops, RemoteShops, shops_backend
 from prestasync.config import Settings
 from prestasync.errors import ShopNotFound
 from prestasync.progress import JobType
@@ -38,8 +39,14 @@ def item(item_id: int) -> dict[str, object]:
     }  # fmt: skip
 
 
-def shop(shop_id: int, name: str) -> dict[str, object]:
-    return {"id": shop_id, "name": name, "url": "http://a.test", "synced_until": None, "created_at": AT}
+def shop(shop_id: int, name: str, **fields: object) -> dict[str, object]:
+    """A whole shop as the API sends it (`contract.ShopOut`)."""
+    base: dict[str, object] = {
+        "id": shop_id, "name": name, "url": "http://a.test", "synced_until": None, "guard_enabled": True,
+        "guard_share_pct": 20, "guard_price_pct": 50, "default_tax_group": None, "fallback_language": None,
+        "created_at": AT, "updated_at": AT,
+    }  # fmt: skip
+    return {**base, **fields}
 
 
 TOKEN = "pst_" + "S3cret" * 7
@@ -191,3 +198,39 @@ def test_the_mode_follows_the_server_url(settings: Settings) -> None:
     assert isinstance(backend(settings), LocalBackend)
     chosen = backend(settings.model_copy(update={"server_url": URL, "api_token": TOKEN}))
     assert isinstance(chosen, RemoteBackend) and TOKEN not in repr(settings.model_copy(update={"api_token": TOKEN}))
+
+
+def test_shop_settings_are_read_changed_and_removed_through_the_shops_api() -> None:
+    asked: list[tuple[str, str, object]] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        asked.append((request.method, request.url.path, body))
+        if request.method == "DELETE":
+            return httpx.Response(204)
+        return httpx.Response(200, json=shop(4, "Alpha", guard_share_pct=35, default_tax_group=None))
+
+    be = RemoteShops(URL, TOKEN, transport=httpx.MockTransport(serve))
+    assert be.get_shop(4).guard_share_pct == 35
+    assert be.edit_shop(4, {"guard_share_pct": 35, "default_tax_group": None}).name == "Alpha"
+    assert be.remove_shop(4) is None
+    assert asked == [
+        ("GET", "/api/shops/4", None),
+        ("PATCH", "/api/shops/4", {"guard_share_pct": 35, "default_tax_group": None}),
+        ("DELETE", "/api/shops/4", None),
+    ]
+
+
+def test_a_shops_refusal_is_the_servers_one_line() -> None:
+    busy = {"detail": "shop 'Alpha' has 1 active job(s); cancel them or wait for them to end"}
+    be = RemoteShops(URL, TOKEN, transport=httpx.MockTransport(answer(409, busy)))
+    with pytest.raises(RemoteError, match=r"^shop 'Alpha' has 1 active job\(s\)"):
+        be.remove_shop(4)
+    old_server = RemoteShops(URL, TOKEN, transport=httpx.MockTransport(answer(200, {"id": 4, "name": "Alpha"})))
+    with pytest.raises(RemoteError, match="does not have the shape of a ShopOut"):
+        old_server.get_shop(4)
+
+
+def test_the_shops_backend_follows_the_server_url(settings: Settings) -> None:
+    assert isinstance(shops_backend(settings), LocalShops)
+    assert isinstance(shops_backend(settings.model_copy(update={"server_url": URL, "api_token": TOKEN})), RemoteShops)

@@ -35,14 +35,15 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from prestasync.web import api, products_api
+from prestasync.web import api, products_api, shops_api
 from tests.web.conftest import SeededApi
 
 EXAMPLES = int(os.environ.get("PRESTASYNC_FUZZ_EXAMPLES", "12"))
-# Every JSON API operation, read from the router (the schema's own source) at collection time.
+# Every operation of the jobs, shops and products API, read from the routers (the schema's own
+# source) at collection time.
 OPERATIONS = sorted(
     (method, route.path)
-    for router in (api.router, products_api.router)
+    for router in (api.router, shops_api.router, products_api.router)
     for route in router.routes
     if isinstance(route, APIRoute)
     for method in route.methods

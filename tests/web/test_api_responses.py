@@ -21,6 +21,7 @@ import pytest
 import schemathesis
 from sqlalchemy.orm import Session
 
+from prestasync import shops
 from prestasync.models import Shop
 from prestasync.progress import Action, JobStatus, allowed_actions
 from tests.web.conftest import SeededApi, sign_in
@@ -62,6 +63,10 @@ def realistic_calls(api: SeededApi) -> Iterator[tuple[str, str, dict[str, Any]]]
     yield "POST", "/api/jobs/{job_id}/confirm", {"url": f"/api/jobs/{held}/confirm"}
     yield "GET", "/api/shops", {}
     yield "POST", "/api/shops", {"json": {"name": "Added", "url": "https://added.test/api/", "key": "K" * 32}}
+    yield "GET", "/api/shops/{shop_id}", {"url": f"/api/shops/{shop}"}
+    change = {"guard_share_pct": 30, "default_tax_group": None, "fallback_language": "pl"}
+    yield "PATCH", "/api/shops/{shop_id}", {"url": f"/api/shops/{shop}", "json": change}
+    yield "DELETE", "/api/shops/{shop_id}", {"url": f"/api/shops/{_spare_shop(api)}"}
     yield "GET", "/api/shops/{shop_id}/stats", {"url": f"/api/shops/{shop}/stats", "params": {"days": 30}}
     yield "GET", "/api/shops/{shop_id}/stats/daily", {"url": f"/api/shops/{shop}/stats/daily"}
     yield "GET", "/api/products", {"params": {"search": "seed", "shop_id": shop}}
@@ -69,6 +74,12 @@ def realistic_calls(api: SeededApi) -> Iterator[tuple[str, str, dict[str, Any]]]
     yield "GET", "/api/products/{product_id}", {"url": f"/api/products/{api.seeded.product_id}"}
     yield "GET", "/api/images/{image_id}", {"url": f"/api/images/{api.seeded.image_id}"}
     yield "GET", "/api/jobs/{job_id}/changes", {"url": f"/api/jobs/{preview}/changes", "params": {"sku": "sku-"}}
+
+
+def _spare_shop(api: SeededApi) -> int:
+    """A shop with no jobs, for the realistic call that removes one."""
+    with Session(api.live.rt.engine) as session, session.begin():
+        return shops.add_shop(session, api.live.rt.vault, name="Spare", url="http://spare.test", key="S" * 32).id
 
 
 def _shop(api: SeededApi) -> Shop:
@@ -120,6 +131,12 @@ def test_every_route_answers_with_its_documented_shape(seeded_api: SeededApi, ap
         ("POST", "/api/jobs", {"json": {"type": "export", "shop_id": 999999}}, 404),
         ("GET", "/api/shops/{shop_id}/stats", {"url": "/api/shops/999999/stats"}, 404),
         ("POST", "/api/shops", {"json": {"name": "Seed A", "url": "http://a.test", "key": "K" * 32}}, 409),
+        ("GET", "/api/shops/{shop_id}", {"url": "/api/shops/999999"}, 404),
+        ("PATCH", "/api/shops/{shop_id}", {"url": "/api/shops/999999", "json": {"guard_enabled": False}}, 404),
+        ("PATCH", "/api/shops/{shop_id}", {"url": "/api/shops/1", "json": {"guard_share_pct": 2**70}}, 422),
+        ("PATCH", "/api/shops/{shop_id}", {"url": "/api/shops/1", "json": {"name": "Seed B"}}, 409),
+        ("DELETE", "/api/shops/{shop_id}", {"url": "/api/shops/999999"}, 404),
+        ("DELETE", "/api/shops/{shop_id}", {"url": "/api/shops/1"}, 409),  # Seed A has active jobs
     ],
 )
 def test_error_answers_have_their_documented_shape(

@@ -124,6 +124,51 @@ def test_shops_are_added_edited_and_deleted_and_the_key_never_shown(live: LiveSe
     assert "Shop Demo Polska deleted." in client.get("/shops").text
 
 
+def test_the_shops_page_shows_and_changes_the_guard_settings(live: LiveServer, client: httpx.Client) -> None:
+    shop_id = add_shop(live.rt)
+    page = client.get("/shops").text
+    assert "Change guard:" in page and "more than 20 % of the products" in page and "by over 50 %" in page
+    assert f'action="/shops/{shop_id}/settings"' in page
+    form = {"guard_share_pct": "35", "guard_price_pct": "80", "default_tax_group": "4", "csrf_token": csrf(client)}
+    saved = client.post(f"/shops/{shop_id}/settings", data={**form, "fallback_language": "PL"})  # no checkbox: off
+    assert saved.status_code == 303
+    with live.rt.session() as session:
+        shop = shops.get_shop(session, shop_id)
+    assert (shop.guard_enabled, shop.guard_share_pct, shop.guard_price_pct) == (False, 35, 80)
+    assert (shop.default_tax_group, shop.fallback_language) == (4, "pl")
+    page = client.get("/shops").text
+    assert "Settings of Demo PL saved." in page and "off: exports are never held" in page
+    back = {**form, "guard_enabled": "on", "default_tax_group": "", "fallback_language": ""}
+    assert client.post(f"/shops/{shop_id}/settings", data=back).status_code == 303
+    with live.rt.session() as session:
+        shop = shops.get_shop(session, shop_id)
+    assert (shop.guard_enabled, shop.default_tax_group, shop.fallback_language) == (True, None, None)
+    polish = client.get("/shops", params={"lang": "pl"}).text
+    assert "Strażnik zmian" in polish and "ponad 35 % produktów" in polish
+
+
+@pytest.mark.parametrize("share", ["0", "101", "-5", "abc", "9" * 40, str(2**70)])
+def test_a_bad_guard_setting_is_shown_and_changes_nothing(live: LiveServer, client: httpx.Client, share: str) -> None:
+    shop_id = add_shop(live.rt)
+    form = {"guard_share_pct": share, "guard_price_pct": "80", "guard_enabled": "on", "csrf_token": csrf(client)}
+    refused = client.post(f"/shops/{shop_id}/settings", data=form)
+    assert refused.status_code == 422 and "guard_share_pct must be a whole number from 1 to 100" in refused.text
+    with live.rt.session() as session:
+        assert shops.get_shop(session, shop_id).guard_price_pct == 50
+    assert client.post(f"/shops/{2**70}/settings", data=form).status_code == 422
+    assert client.post("/shops/424242/settings", data={**form, "guard_share_pct": "5"}).status_code == 404
+    no_csrf = {k: v for k, v in form.items() if k != "csrf_token"}
+    assert client.post(f"/shops/{shop_id}/settings", data=no_csrf, headers={"X-CSRF-Token": ""}).status_code == 403
+
+
+def test_renaming_a_shop_to_a_taken_name_is_a_409(live: LiveServer, client: httpx.Client) -> None:
+    add_shop(live.rt, "Taken")
+    shop_id = add_shop(live.rt, "Mine", key="M" * 32)
+    edit = {"name": "Taken", "url": "http://127.0.0.1:9", "csrf_token": csrf(client)}
+    refused = client.post(f"/shops/{shop_id}", data=edit)
+    assert refused.status_code == 409 and "a shop named &#39;Taken&#39; already exists" in refused.text
+
+
 def test_deleting_a_shop_keeps_its_job_history(live: LiveServer, client: httpx.Client) -> None:
     shop_id = add_shop(live.rt)
     active = add_job(live.rt, shop_id, JobStatus.RUNNING)
