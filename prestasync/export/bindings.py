@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from prestasync.models import Binding, utcnow
@@ -51,12 +51,20 @@ def save(engine: Engine, shop_id: int, outcomes: Sequence[Outcome]) -> None:
             if binding.remote_id in takers and takers[binding.remote_id] != product_id:
                 binding.remote_id = None
         session.flush()
+        # Written in bulk (one executemany per kind): a batch of 100 products was 100 UPDATEs.
+        changed: list[dict[str, object]] = []
+        fresh: list[dict[str, object]] = []
         for o in outcomes:
-            binding = existing.get(o.product_id) or Binding(shop_id=shop_id, product_id=o.product_id)
-            session.add(binding)
+            values: dict[str, object] = {"last_status": o.status, "last_error": o.error}
             if o.remote_id is not None:
-                binding.remote_id = o.remote_id
-            binding.last_status, binding.last_error = o.status, o.error
+                values["remote_id"] = o.remote_id
             if o.status == "synced":
-                binding.last_synced_at = now
-        session.flush()
+                values["last_synced_at"] = now
+            if o.product_id in existing:
+                changed.append({"id": existing[o.product_id].id, **values})
+            else:
+                fresh.append({"shop_id": shop_id, "product_id": o.product_id, "remote_id": None, **values})
+        if changed:
+            session.execute(update(Binding), changed)
+        if fresh:
+            session.execute(insert(Binding), fresh)

