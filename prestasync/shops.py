@@ -213,6 +213,13 @@ def delete_shop(session: Session, shop: Shop) -> None:
     session.flush()
 
 
+def lock(session: Session, shop_id: int) -> None:
+    """Hold the shop's row lock until this transaction ends: whoever writes the shop's links
+    (`RemoteLink`: an import's reference data, an export's dependencies and product parts)
+    takes it first, so two jobs of one shop never insert the same link at once."""
+    session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())
+
+
 def list_shops(session: Session) -> list[Shop]:
     return list(session.execute(select(Shop).order_by(Shop.name)).scalars())
 

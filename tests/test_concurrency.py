@@ -113,7 +113,8 @@ def test_twenty_concurrent_jobs_count_exactly_without_deadlocks(
         # An import lists what the shop holds when it starts (its own products, and those an
         # export already created there): every listed product is counted once, none fails.
         counts = {(j.type, j.status, j.processed == j.total, j.failed, j.skipped) for j in final}
-        assert counts == {(t, JobStatus.COMPLETED.value, True, 0, 0) for t in ("import", "export")}, counts
+        errors = [(j.id, j.type, j.error_message) for j in final if j.error_message]
+        assert counts == {(t, JobStatus.COMPLETED.value, True, 0, 0) for t in ("import", "export")}, (counts, errors)
         assert all(j.total == PRODUCTS_PER_JOB for j in final if j.type == "export")
         assert all(PRODUCTS_PER_JOB <= j.total <= PRODUCTS_PER_JOB + exported for j in final if j.type == "import")
         assert all(len(shop.products()) == PRODUCTS_PER_JOB + exported for shop in emulated.values())

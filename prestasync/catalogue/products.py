@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from prestasync import shops
 from prestasync.catalogue.incoming import Details, Incoming, ItemFailure, PageResult
 from prestasync.catalogue.media import sync_images
 from prestasync.catalogue.options import sync_product_features
@@ -110,6 +111,7 @@ def write_page(session: Session, shop_id: int, items: Sequence[Incoming]) -> Pag
     that two records of the same shop share, or that is already bound to another record of
     that shop, is reported, not merged.
     """
+    shops.lock(session, shop_id)  # one writer of this shop's bindings and links at a time
     result = PageResult()
     unique: dict[str, Incoming] = {}
     for item in items:

@@ -21,10 +21,11 @@ from functools import partial
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from prestasync import shops
 from prestasync.errors import JobError
 from prestasync.export.shopview import ShopView
 from prestasync.export.text import for_languages
-from prestasync.models import AttributeGroup, AttributeValue, Category, Feature, FeatureValue, RemoteLink, Shop
+from prestasync.models import AttributeGroup, AttributeValue, Category, Feature, FeatureValue, RemoteLink
 from prestasync.naming import key_of, slug_of
 
 _local = threading.Lock()  # lanes of one process queue here before taking the database lock
@@ -251,7 +252,7 @@ def link_many(engine: Engine, shop_id: int, links: Iterable[Link]) -> None:
     """`link` for several records in one transaction (none: no transaction)."""
     links = list(links)
     if links:
-        with Session(engine) as session, session.begin():
+        with shop_lock(engine, shop_id) as session:
             for one in links:
                 _relink(session, shop_id, one.kind, one.local_id, one.remote_id, one.checksum)
 
@@ -271,7 +272,8 @@ def _relink(session: Session, shop_id: int, kind: str, local_id: int, remote_id:
 
 @contextmanager
 def shop_lock(engine: Engine, shop_id: int) -> Iterator[Session]:
-    """A transaction holding the shop's row lock: one creator of shared records per shop."""
+    """A transaction holding the shop's row lock: one creator of shared records, and one writer
+    of links, per shop."""
     with Session(engine) as session, session.begin():
-        session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())
+        shops.lock(session, shop_id)
         yield session

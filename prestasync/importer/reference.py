@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from prestasync import shops
 from prestasync.catalogue.options import (
     FeaturesMatched,
     Matched,
@@ -69,6 +70,7 @@ def load_reference(engine: Engine, client: PrestaShopClient, shop_id: int, langu
     for attempt in (1, 2):
         try:
             with Session(engine, expire_on_commit=False) as session, session.begin():
+                shops.lock(session, shop_id)  # another job of this shop may be writing its links
                 maps.manufacturers = sync_manufacturers(session, shop_id, brands)
                 maps.categories = sync_categories(session, shop_id, tree)
                 maps.values = sync_attributes(session, shop_id, groups, values)
