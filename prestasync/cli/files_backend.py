@@ -1,6 +1,6 @@
 """Where `catalogue …` and `jobs report` get their files from: the local database, or a server.
 
-Like `backend.py`, and built on it: `LocalFiles` adds the file commands to `LocalBackend`,
+Like `backend.py`, and built on its two modes: `LocalFiles` adds the file commands to `LocalBackend`,
 `RemoteFiles` to `RemoteBackend`. Locally a file to import is copied into the data dir's
 uploads folder (its size checked first) and a job is queued for the workers; remotely it
 is uploaded as multipart (httpx streams the file from disk, it is never read whole), and
@@ -14,8 +14,10 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from prestasync import catalogue_file, filewriter, profiles, reports, shops, uploads
-from prestasync.cli.backend import Backend, LocalBackend, RemoteBackend
+from prestasync.cli.backend import Backend
 from prestasync.cli.common import runtime
+from prestasync.cli.local_backend import LocalBackend
+from prestasync.cli.remote_backend import RemoteBackend
 from prestasync.config import Settings
 from prestasync.contract import JobOut, ProfileOptions, ProfileOut, job_out, profile_out
 from prestasync.errors import RemoteError

@@ -16,8 +16,9 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from rich.table import Table
 
 from prestasync import ledger
-from prestasync.cli.backend import Backend, backend, local_only
+from prestasync.cli.backend import Backend
 from prestasync.cli.common import cells, print_json, print_json_list, runtime, shown
+from prestasync.cli.mode import backend, local_only
 from prestasync.contract import CHANGES_CSV, FAILURES_CSV, ID_MAX, JobOut, change_rows, failure_row
 from prestasync.errors import InvalidInput
 from prestasync.models import SKU_MAX

@@ -1,6 +1,6 @@
 """Where the daily-loop commands (schedules, webhooks, deliveries, notifications) get their data.
 
-The same two modes as `backend.py`, and built on its backends: locally, the modules the
+The same two modes as `backend.py`, and built on `LocalBackend` and `RemoteBackend`: locally, the modules the
 web API calls (`schedules`, `webhooks`, `deliveries`, `notices`) on the local database;
 remotely, the server's `/api/schedules`, `/api/webhooks`, `/api/deliveries` and
 `/api/notifications`. Both answer in the API's typed shapes (`contract.ScheduleOut` …), so
@@ -19,8 +19,10 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from prestasync import accounts, deliveries, notices, schedules, webhooks
-from prestasync.cli.backend import Listing, LocalBackend, RemoteBackend, _paged
+from prestasync.cli.backend import Listing, paged
 from prestasync.cli.common import runtime
+from prestasync.cli.local_backend import LocalBackend
+from prestasync.cli.remote_backend import RemoteBackend
 from prestasync.config import read_settings
 from prestasync.contract import (
     DeliveryOut,
@@ -157,7 +159,7 @@ class LocalLoop(LocalBackend):
             with self.rt.session() as session:
                 return deliveries.log_page(session, webhook_id=webhook_id, limit=size, offset=offset).items
 
-        return Listing(total, _paged(fetch, limit, LOCAL_PAGE))
+        return Listing(total, paged(fetch, limit, LOCAL_PAGE))
 
     def notifications(self, user: str | None, unread: bool, limit: int | None) -> Listing[NotificationOut]:
         with self.rt.session() as session:
@@ -172,7 +174,7 @@ class LocalLoop(LocalBackend):
                 )
                 return found.items
 
-        return Listing(total, _paged(fetch, limit, LOCAL_PAGE))
+        return Listing(total, paged(fetch, limit, LOCAL_PAGE))
 
     def read_all(self, user: str | None) -> int:
         with self.rt.session() as session, session.begin():

@@ -1,10 +1,10 @@
 """Where `shops show`, `shops edit` and `shops remove` read and change a shop: the local
 database, or a remote server's `/api/shops/{id}`.
 
-Like `files_backend.py`, and built the same way on `backend.py`: `LocalShops` adds the calls
+Like `files_backend.py`, and built the same way on the backends: `LocalShops` adds the calls
 to `LocalBackend` (through `shops.py`, as the API does), `RemoteShops` to `RemoteBackend`. A
-separate module rather than more of `backend.py`, which is already past its size, so the
-two grow without stepping on each other.
+separate module rather than more of the backends, so the two grow without stepping on each
+other.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from prestasync import shops
-from prestasync.cli.backend import Backend, LocalBackend, RemoteBackend
+from prestasync.cli.backend import Backend
 from prestasync.cli.common import runtime
+from prestasync.cli.local_backend import LocalBackend
+from prestasync.cli.remote_backend import RemoteBackend
 from prestasync.config import Settings, read_settings
 from prestasync.contract import ShopOut, shop_out
 

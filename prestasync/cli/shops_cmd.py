@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from prestasync import shops
-from prestasync.cli.backend import backend, local_only
 from prestasync.cli.common import cells, print_json, print_json_list, runtime, shown
+from prestasync.cli.mode import backend, local_only
 from prestasync.cli.shops_backend import shops_backend
 from prestasync.contract import ID_MAX, ShopOut
 from prestasync.errors import InvalidInput, ShopError

@@ -8,10 +8,12 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from prestasync.cli.backend import LocalBackend, RemoteBackend, RemoteError, backend
+from prestasync.cli.local_backend import LocalBackend
+from prestasync.cli.mode import backend
+from prestasync.cli.remote_backend import RemoteBackend
 from prestasync.cli.shops_backend import LocalShops, RemoteShops, shops_backend
 from prestasync.config import Settings
-from prestasync.errors import ShopNotFound
+from prestasync.errors import RemoteError, ShopNotFound
 from prestasync.progress import JobType
 
 URL = "https://sync.example.test"
