@@ -29,6 +29,7 @@ class Runtime:
     # Tests hand in an in-process transport (e.g. an emulator app) instead of a socket.
     transport: httpx.BaseTransport | None = None
     _engine: Engine | None = field(default=None, init=False, repr=False)
+    _reader: Engine | None = field(default=None, init=False, repr=False)
     # This process's Prometheus metrics (telemetry.py); the web app and the worker serve them.
     telemetry: Telemetry = field(default_factory=Telemetry, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -39,6 +40,18 @@ class Runtime:
             if self._engine is None:
                 self._engine = make_engine(self.settings.resolved_database_url)
             return self._engine
+
+    @property
+    def reader(self) -> Engine:
+        """An engine for transactions that only read. On SQLite its transactions do not take the
+        write lock (`BEGIN`, not `BEGIN IMMEDIATE`), so an export lane reading its batch does not
+        queue behind, or hold up, the writers; elsewhere it is `engine`."""
+        if not self.settings.resolved_database_url.startswith("sqlite"):
+            return self.engine
+        with self._lock:
+            if self._reader is None:
+                self._reader = make_engine(self.settings.resolved_database_url, read_only=True)
+            return self._reader
 
     @property
     def vault(self) -> Vault:
@@ -72,6 +85,7 @@ class Runtime:
 
     def dispose(self) -> None:
         with self._lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+            for engine in (self._engine, self._reader):
+                if engine is not None:
+                    engine.dispose()
+            self._engine = self._reader = None

@@ -66,15 +66,15 @@ class BatchWork:
 
     def run(self, client: PrestaShopClient, items: list[tuple[int, str]]) -> None:
         ctx, shop = self.ctx, self.ctx.require_shop()
-        with Session(ctx.rt.engine, expire_on_commit=False) as session:
+        with Session(ctx.rt.reader, expire_on_commit=False) as session:
             batch = load(session, shop.id, [sku for _, sku in items])
         view = ShopView(client, FACTS.get(ctx.job.uuid), shop.fallback_language, shop.default_tax_group)
         bound = {sku: batch.sources[sku].remote_id for _, sku in items if sku in batch.sources}
         sources = batch.sources.values()
         found = reading.read(client, bound, combinations=any(s.combinations for s in sources),
                              prices=any(s.prices for s in sources))  # fmt: skip
-        links = load_links(ctx.rt.engine, shop.id, batch)
-        resolver = Resolver(ctx.rt.engine, shop.id, view, create=self.stage == WRITE)
+        links = load_links(ctx.rt.reader, shop.id, batch)
+        resolver = Resolver(ctx.rt.engine, shop.id, view, create=self.stage == WRITE, reader=ctx.rt.reader)
         writer = ItemWriter(
             client, ctx.rt.engine, shop.id, ImageStore(ctx.rt.settings.data_dir / "images"), ctx.tracker.set_step
         )

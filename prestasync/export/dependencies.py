@@ -39,6 +39,7 @@ class Resolver:
     shop_id: int
     view: ShopView
     create: bool
+    reader: Engine | None = None  # for reading links without the write lock (`Runtime.reader`)
     # kind -> catalogue id -> shop id: every link of a kind read once per batch (one query, not
     # one per product and value), kept current with what this resolver links and creates.
     _cache: dict[str, dict[int, int]] = field(default_factory=dict)
@@ -214,7 +215,7 @@ class Resolver:
 
     def _links(self, kind: str, local_ids: Iterable[int]) -> dict[int, int]:
         if kind not in self._cache:
-            with Session(self.engine) as session:
+            with Session(self.reader or self.engine) as session:
                 rows = session.execute(
                     select(RemoteLink.local_id, RemoteLink.remote_id).where(
                         RemoteLink.shop_id == self.shop_id, RemoteLink.kind == kind
