@@ -9,6 +9,7 @@ real server on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections.abc import Iterator
@@ -52,8 +53,12 @@ def params(type: str, **given: Any) -> dict[str, Any]:
     return {"type": type, "shop_id": "{shop}", "params": given}
 
 
+_SHOPS = itertools.count(1)
+
+
 def shop(**changes: Any) -> dict[str, Any]:
-    return {"name": f"New {uuid.uuid4().hex[:6]}", "url": "http://new.test", "key": KEY, **changes}
+    # Numbered, not random: the case ids must be the same in every process that collects them.
+    return {"name": f"New {next(_SHOPS)}", "url": "http://new.test", "key": KEY, **changes}
 
 
 CASES = [
